@@ -1,0 +1,105 @@
+#include "core/http_server.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "core/str_cat.h"
+
+namespace nvsx::core {
+namespace {
+
+template <typename Setter>
+void SetTimeout(absl::Duration timeout, Setter set) {
+  const int64_t micros = absl::ToInt64Microseconds(timeout);
+  set(static_cast<time_t>(micros / 1000000), static_cast<time_t>(micros % 1000000));
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {
+  server_.set_payload_max_length(options_.max_body_bytes);
+  SetTimeout(options_.read_timeout, [this](time_t s, time_t us) { server_.set_read_timeout(s, us); });
+  SetTimeout(options_.write_timeout,
+             [this](time_t s, time_t us) { server_.set_write_timeout(s, us); });
+  server_.set_keep_alive_timeout(
+      static_cast<time_t>(absl::ToInt64Seconds(options_.keep_alive_timeout)));
+  const size_t threads = options_.worker_threads;
+  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Errors httplib raises itself (413, 400, 404) get a body that says what happened.
+  const size_t max_body = options_.max_body_bytes;
+  server_.set_error_handler([max_body](const httplib::Request&, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    std::string text = StrCat("HTTP ", response.status);
+    if (response.status == 404) StrAppend(&text, ": no such path");
+    if (response.status == 413) {
+      StrAppend(&text, ": the request body is larger than ", max_body, " bytes");
+    }
+    response.set_content(text + "\n", "text/plain");
+  });
+  server_.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
+  });
+  server_.Get("/readyz", [this](const httplib::Request& request, httplib::Response& response) {
+    HandleReadyz(request, response);
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::AddReadinessCheck(std::string name, std::function<absl::Status()> check) {
+  std::lock_guard<std::mutex> lock(checks_mu_);
+  checks_.push_back({std::move(name), std::move(check)});
+}
+
+void HttpServer::HandleReadyz(const httplib::Request& request, httplib::Response& response) {
+  // Kubernetes-style: "[+]name ok" / "[-]name failed: reason" lines with ?verbose.
+  std::string details;
+  bool ready = true;
+  {
+    std::lock_guard<std::mutex> lock(checks_mu_);
+    for (const ReadinessCheck& check : checks_) {
+      absl::Status status = check.check();
+      ready &= status.ok();
+      StrAppend(&details, status.ok() ? "[+]" : "[-]", check.name,
+                      status.ok() ? " ok" : StrCat(" failed: ", status.message()), "\n");
+    }
+  }
+  response.status = ready ? 200 : 503;
+  const bool verbose = request.has_param("verbose") || !ready;
+  response.set_content(verbose ? details + (ready ? "readyz check passed\n" : "readyz check failed\n")
+                               : std::string("ok\n"),
+                       "text/plain");
+}
+
+absl::Status HttpServer::Start() {
+  if (thread_.joinable()) return absl::FailedPreconditionError("http server already started");
+  const std::string& host = options_.listen.host;
+  int port = options_.listen.port == 0 ? server_.bind_to_any_port(host)
+                                       : (server_.bind_to_port(host, options_.listen.port)
+                                              ? options_.listen.port
+                                              : -1);
+  if (port <= 0) {
+    return absl::UnavailableError(StrCat("cannot listen on ", options_.listen.ToString(), ": ",
+                                               std::strerror(errno)));
+  }
+  port_ = static_cast<uint16_t>(port);
+  auto loop_ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, loop_ended] {
+    server_.listen_after_bind();
+    loop_ended->store(true);
+  });
+  // stop() is a no-op until the accept loop runs, so wait for it here; then
+  // Stop() can never miss it.
+  while (!server_.is_running() && !loop_ended->load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  if (!thread_.joinable()) return;
+  server_.stop();
+  thread_.join();
+}
+
+}  // namespace nvsx::core

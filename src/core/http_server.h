@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/net_address.h"
+#include "httplib.h"
+
+namespace nvsx::core {
+
+struct HttpServerOptions {
+  HostPort listen{"127.0.0.1", 0};
+  // Larger request bodies are refused with 413 before they are read.
+  size_t max_body_bytes = 1 << 20;
+  absl::Duration read_timeout = absl::Seconds(10);
+  absl::Duration write_timeout = absl::Seconds(10);
+  absl::Duration keep_alive_timeout = absl::Seconds(5);
+  size_t worker_threads = 8;
+};
+
+// The HTTP server our daemons share: bounded bodies and timeouts, /healthz
+// (the process serves) and /readyz (every registered readiness check passes).
+// Register routes on routes() and checks with AddReadinessCheck() before
+// Start(); handlers run on worker threads.
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  httplib::Server& routes() { return server_; }
+
+  // `check` returns OK when the named dependency is ready; it must be cheap
+  // and thread-safe, as every /readyz request runs it.
+  void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
+
+  // Binds the listen address and serves on a background thread. The socket is
+  // listening when this returns, so port() is final and clients may connect.
+  absl::Status Start();
+
+  // The bound port (the picked one when the options asked for port 0).
+  uint16_t port() const { return port_; }
+  std::string address() const { return HostPort{options_.listen.host, port_}.ToString(); }
+
+  // Stops accepting, lets in-flight requests finish, joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct ReadinessCheck {
+    std::string name;
+    std::function<absl::Status()> check;
+  };
+  void HandleReadyz(const httplib::Request& request, httplib::Response& response);
+
+  HttpServerOptions options_;
+  httplib::Server server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::mutex checks_mu_;
+  std::vector<ReadinessCheck> checks_;
+};
+
+}  // namespace nvsx::core
