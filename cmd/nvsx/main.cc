@@ -18,7 +18,8 @@ int RunDemo() {
       "nvsx demo will: start the embedded cluster (nvsentinel sim) with simulated GPU nodes and a\n"
       "workload under a PodDisruptionBudget; start the device API, health provider, publisher,\n"
       "controllers and janitor; inject XID 79 on one GPU; and run the gpu-off-bus runbook while\n"
-      "the chain quarantines, drains, reboots and recovers the node, then print the MTTR breakdown.\n"
+      "the chain quarantines, drains, reboots and recovers the node, then print the MTTR "
+      "breakdown.\n"
       "\n"
       "nvsx demo: not available in this build: the embedded cluster, controllers and runbook\n"
       "runner it drives are not built yet. Run ./scripts/test to build and test what exists.\n",

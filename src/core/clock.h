@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace nvsx::core {

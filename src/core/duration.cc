@@ -59,9 +59,8 @@ absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
     }
     if (i == number_start) {
       if (text[i] == '-') return DurationError(text, "negative durations are not allowed");
-      return DurationError(
-          text, StrCat("expected a number at position ", i + 1, ", found '", text.substr(i, 1),
-                             "'"));
+      return DurationError(text, StrCat("expected a number at position ", i + 1, ", found '",
+                                        text.substr(i, 1), "'"));
     }
     const Unit* unit = nullptr;
     for (const Unit& candidate : kUnits) {
@@ -77,10 +76,10 @@ absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
       }
       if (unit_end == i) {
         return DurationError(text, StrCat("missing unit after \"",
-                                                text.substr(number_start, i - number_start), "\""));
+                                          text.substr(number_start, i - number_start), "\""));
       }
-      return DurationError(text, StrCat("unknown unit \"", text.substr(i, unit_end - i),
-                                              "\" at position ", i + 1));
+      return DurationError(
+          text, StrCat("unknown unit \"", text.substr(i, unit_end - i), "\" at position ", i + 1));
     }
     i += unit->name.size();
     if (whole > static_cast<uint64_t>(absl::ToInt64Milliseconds(absl::Hours(24 * 365 * 100)))) {
@@ -92,7 +91,7 @@ absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
   return total;
 }
 
-std::string FormatDuration(absl::Duration duration) {
+std::string DurationString(absl::Duration duration) {
   if (duration == absl::ZeroDuration()) return "0s";
   std::string out;
   if (duration < absl::ZeroDuration()) {

@@ -16,6 +16,6 @@ namespace nvsx::core {
 absl::StatusOr<absl::Duration> ParseDuration(std::string_view text);
 
 // Formats a duration the way ParseDuration reads it back ("1h30m", "250ms").
-std::string FormatDuration(absl::Duration duration);
+std::string DurationString(absl::Duration duration);
 
 }  // namespace nvsx::core

@@ -4,9 +4,6 @@
 
 namespace nvsx::core {
 
-Environment::Environment(std::map<std::string, std::string> variables)
-    : variables_(variables.begin(), variables.end()) {}
-
 Environment Environment::FromProcess() {
   Environment env;
   for (char** entry = ::environ; entry != nullptr && *entry != nullptr; ++entry) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,7 +15,8 @@ namespace nvsx::core {
 class Environment {
  public:
   Environment() = default;
-  explicit Environment(std::map<std::string, std::string> variables);
+  Environment(std::initializer_list<std::pair<const std::string, std::string>> variables)
+      : variables_(variables) {}
 
   // A copy of the current process's environment (for main()).
   static Environment FromProcess();

@@ -1,10 +1,13 @@
 #include "core/http_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "core/str_cat.h"
 
 namespace nvsx::core {
@@ -20,7 +23,8 @@ void SetTimeout(absl::Duration timeout, Setter set) {
 
 HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {
   server_.set_payload_max_length(options_.max_body_bytes);
-  SetTimeout(options_.read_timeout, [this](time_t s, time_t us) { server_.set_read_timeout(s, us); });
+  SetTimeout(options_.read_timeout,
+             [this](time_t s, time_t us) { server_.set_read_timeout(s, us); });
   SetTimeout(options_.write_timeout,
              [this](time_t s, time_t us) { server_.set_write_timeout(s, us); });
   server_.set_keep_alive_timeout(
@@ -37,6 +41,26 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
       StrAppend(&text, ": the request body is larger than ", max_body, " bytes");
     }
     response.set_content(text + "\n", "text/plain");
+  });
+  // httplib's default also sets SO_REUSEPORT, which would let a second server
+  // silently share our port; keep only SO_REUSEADDR (fast restarts).
+  server_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  // httplib enforces the body limit only through Content-Length and would read
+  // a chunked body of any size into memory, so refuse chunked bodies before
+  // they are read (411, as RFC 9110 allows) and close the connection.
+  server_.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
+    if (absl::AsciiStrToLower(request.get_header_value("Transfer-Encoding")).find("chunked") ==
+        std::string::npos) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    response.status = 411;
+    response.set_header("Connection", "close");
+    response.set_content("HTTP 411: send the request body with a Content-Length header\n",
+                         "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
   });
   server_.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
@@ -63,26 +87,26 @@ void HttpServer::HandleReadyz(const httplib::Request& request, httplib::Response
       absl::Status status = check.check();
       ready &= status.ok();
       StrAppend(&details, status.ok() ? "[+]" : "[-]", check.name,
-                      status.ok() ? " ok" : StrCat(" failed: ", status.message()), "\n");
+                status.ok() ? " ok" : StrCat(" failed: ", status.message()), "\n");
     }
   }
   response.status = ready ? 200 : 503;
   const bool verbose = request.has_param("verbose") || !ready;
-  response.set_content(verbose ? details + (ready ? "readyz check passed\n" : "readyz check failed\n")
-                               : std::string("ok\n"),
+  response.set_content(verbose
+                           ? details + (ready ? "readyz check passed\n" : "readyz check failed\n")
+                           : std::string("ok\n"),
                        "text/plain");
 }
 
 absl::Status HttpServer::Start() {
   if (thread_.joinable()) return absl::FailedPreconditionError("http server already started");
   const std::string& host = options_.listen.host;
-  int port = options_.listen.port == 0 ? server_.bind_to_any_port(host)
-                                       : (server_.bind_to_port(host, options_.listen.port)
-                                              ? options_.listen.port
-                                              : -1);
+  int port = options_.listen.port == 0
+                 ? server_.bind_to_any_port(host)
+                 : (server_.bind_to_port(host, options_.listen.port) ? options_.listen.port : -1);
   if (port <= 0) {
-    return absl::UnavailableError(StrCat("cannot listen on ", options_.listen.ToString(), ": ",
-                                               std::strerror(errno)));
+    return absl::UnavailableError(
+        StrCat("cannot listen on ", options_.listen.ToString(), ": ", std::strerror(errno)));
   }
   port_ = static_cast<uint16_t>(port);
   auto loop_ended = std::make_shared<std::atomic<bool>>(false);
@@ -92,7 +116,8 @@ absl::Status HttpServer::Start() {
   });
   // stop() is a no-op until the accept loop runs, so wait for it here; then
   // Stop() can never miss it.
-  while (!server_.is_running() && !loop_ended->load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  while (!server_.is_running() && !loop_ended->load())
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   return absl::OkStatus();
 }
 

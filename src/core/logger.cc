@@ -1,8 +1,8 @@
 #include "core/logger.h"
 
 #include "absl/strings/ascii.h"
-#include "core/str_cat.h"
 #include "absl/time/time.h"
+#include "core/str_cat.h"
 
 namespace nvsx::core {
 namespace {
@@ -64,11 +64,13 @@ absl::StatusOr<LoggerOptions> ResolveLoggerOptions(const std::optional<std::stri
   options.format = output_is_tty ? LogFormat::kText : LogFormat::kJson;
   if (flag_level) {
     auto level = ParseLogLevel(*flag_level);
-    if (!level.ok()) return absl::InvalidArgumentError(StrCat("--log-level: ", level.status().message()));
+    if (!level.ok())
+      return absl::InvalidArgumentError(StrCat("--log-level: ", level.status().message()));
     options.level = *level;
   } else if (auto from_env = env.Get("NVSX_LOG_LEVEL")) {
     auto level = ParseLogLevel(*from_env);
-    if (!level.ok()) return absl::InvalidArgumentError(StrCat("NVSX_LOG_LEVEL: ", level.status().message()));
+    if (!level.ok())
+      return absl::InvalidArgumentError(StrCat("NVSX_LOG_LEVEL: ", level.status().message()));
     options.level = *level;
   }
   if (auto format = env.Get("NVSX_LOG_FORMAT")) {
@@ -111,8 +113,8 @@ std::string Logger::FormatText(LogLevel level, std::string_view message,
                                std::initializer_list<LogField> fields) const {
   std::string level_name = absl::AsciiStrToUpper(std::string(LogLevelName(level)));
   level_name.resize(5, ' ');
-  std::string out = StrCat(absl::FormatTime(kTimeFormat, clock_->Now(), absl::UTCTimeZone()),
-                                 " ", level_name, " ", message);
+  std::string out = StrCat(absl::FormatTime(kTimeFormat, clock_->Now(), absl::UTCTimeZone()), " ",
+                           level_name, " ", message);
   for (const LogField& field : bound_fields_) AppendTextField(out, field);
   for (const LogField& field : fields) AppendTextField(out, field);
   out.push_back('\n');

@@ -59,8 +59,8 @@ Histogram::Histogram(std::vector<double> bounds)
 
 void Histogram::Observe(double value) {
   // Buckets are "less than or equal to" their bound.
-  size_t bucket = static_cast<size_t>(
-      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
+                                      bounds_.begin());
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
 }
@@ -98,12 +98,12 @@ MetricFamilyBase::MetricFamilyBase(std::string name, std::string help, std::stri
 absl::Status MetricFamilyBase::CheckLabelCount(const std::vector<std::string>& values) const {
   if (values.size() == label_names_.size()) return absl::OkStatus();
   return absl::InvalidArgumentError(StrCat("metric ", name_, " has ", label_names_.size(),
-                                                 " labels, got ", values.size(), " values"));
+                                           " labels, got ", values.size(), " values"));
 }
 
 void MetricFamilyBase::RenderHeader(std::string& out) const {
-  StrAppend(&out, "# HELP ", name_, " ", Escape(help_, false), "\n# TYPE ", name_, " ",
-                  type_, "\n");
+  StrAppend(&out, "# HELP ", name_, " ", Escape(help_, false), "\n# TYPE ", name_, " ", type_,
+            "\n");
 }
 
 std::string MetricFamilyBase::RenderLabels(const std::vector<std::string>& values,
@@ -144,8 +144,8 @@ void CounterFamily::RenderInto(std::string& out) const {
   RenderHeader(out);
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [values, counter] : children_) {
-    StrAppend(&out, name_, RenderLabels(values, "", ""), " ",
-                    FormatMetricValue(counter->value()), "\n");
+    StrAppend(&out, name_, RenderLabels(values, "", ""), " ", FormatMetricValue(counter->value()),
+              "\n");
   }
 }
 
@@ -156,8 +156,8 @@ void GaugeFamily::RenderInto(std::string& out) const {
   RenderHeader(out);
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [values, gauge] : children_) {
-    StrAppend(&out, name_, RenderLabels(values, "", ""), " ",
-                    FormatMetricValue(gauge->value()), "\n");
+    StrAppend(&out, name_, RenderLabels(values, "", ""), " ", FormatMetricValue(gauge->value()),
+              "\n");
   }
 }
 
@@ -174,8 +174,8 @@ void HistogramFamily::RenderInto(std::string& out) const {
     for (size_t i = 0; i < snapshot.cumulative.size(); ++i) {
       const std::string le =
           i < bounds_.size() ? FormatMetricValue(bounds_[i]) : std::string("+Inf");
-      StrAppend(&out, name_, "_bucket", RenderLabels(values, "le", le), " ",
-                      snapshot.cumulative[i], "\n");
+      StrAppend(&out, name_, "_bucket", RenderLabels(values, "le", le), " ", snapshot.cumulative[i],
+                "\n");
     }
     const std::string labels = RenderLabels(values, "", "");
     StrAppend(&out, name_, "_sum", labels, " ", FormatMetricValue(snapshot.sum), "\n");
@@ -186,19 +186,22 @@ void HistogramFamily::RenderInto(std::string& out) const {
 absl::Status MetricsRegistry::Validate(const std::string& name, const std::string& help,
                                        const std::vector<std::string>& label_names) const {
   if (!IsValidMetricName(name)) {
-    return absl::InvalidArgumentError(StrCat(
-        "invalid metric name \"", name, "\": use letters, digits, '_' and ':', not starting with a digit"));
+    return absl::InvalidArgumentError(
+        StrCat("invalid metric name \"", name,
+               "\": use letters, digits, '_' and ':', not starting with a digit"));
   }
-  if (help.empty()) return absl::InvalidArgumentError(StrCat("metric ", name, ": help text is required"));
+  if (help.empty())
+    return absl::InvalidArgumentError(StrCat("metric ", name, ": help text is required"));
   std::set<std::string> seen;
   for (const std::string& label : label_names) {
     if (!IsValidLabelName(label) || label == "le" || label == "quantile") {
-      return absl::InvalidArgumentError(StrCat(
-          "metric ", name, ": invalid label name \"", label,
-          "\": use letters, digits and '_', not starting with '__'; 'le' and 'quantile' are reserved"));
+      return absl::InvalidArgumentError(StrCat("metric ", name, ": invalid label name \"", label,
+                                               "\": use letters, digits and '_', not starting with "
+                                               "'__'; 'le' and 'quantile' are reserved"));
     }
     if (!seen.insert(label).second) {
-      return absl::InvalidArgumentError(StrCat("metric ", name, ": label \"", label, "\" appears twice"));
+      return absl::InvalidArgumentError(
+          StrCat("metric ", name, ": label \"", label, "\" appears twice"));
     }
   }
   for (const auto& family : families_) {
@@ -217,7 +220,8 @@ absl::StatusOr<CounterFamily*> MetricsRegistry::AddCounter(std::string name, std
     return absl::InvalidArgumentError(
         StrCat("counter ", name, ": counter names end in \"_total\""));
   }
-  auto family = std::make_unique<CounterFamily>(std::move(name), std::move(help), std::move(label_names));
+  auto family =
+      std::make_unique<CounterFamily>(std::move(name), std::move(help), std::move(label_names));
   CounterFamily* raw = family.get();
   families_.push_back(std::move(family));
   return raw;
@@ -227,7 +231,8 @@ absl::StatusOr<GaugeFamily*> MetricsRegistry::AddGauge(std::string name, std::st
                                                        std::vector<std::string> label_names) {
   std::lock_guard<std::mutex> lock(mu_);
   if (absl::Status status = Validate(name, help, label_names); !status.ok()) return status;
-  auto family = std::make_unique<GaugeFamily>(std::move(name), std::move(help), std::move(label_names));
+  auto family =
+      std::make_unique<GaugeFamily>(std::move(name), std::move(help), std::move(label_names));
   GaugeFamily* raw = family.get();
   families_.push_back(std::move(family));
   return raw;

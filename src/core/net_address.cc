@@ -10,8 +10,8 @@ namespace nvsx::core {
 namespace {
 
 absl::Status AddressError(std::string_view text, std::string_view reason) {
-  return absl::InvalidArgumentError(StrCat("invalid address \"", text, "\": ", reason,
-                                                 "; use HOST:PORT, e.g. 127.0.0.1:8080"));
+  return absl::InvalidArgumentError(
+      StrCat("invalid address \"", text, "\": ", reason, "; use HOST:PORT, e.g. 127.0.0.1:8080"));
 }
 
 }  // namespace

@@ -10,12 +10,11 @@
 #define NVSX_STATUS_CONCAT_(a, b) NVSX_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define NVSX_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    if (absl::Status nvsx_status_ = (expr);     \
-        !nvsx_status_.ok()) [[unlikely]] {      \
-      return nvsx_status_;                      \
-    }                                           \
+#define NVSX_RETURN_IF_ERROR(expr)                                             \
+  do {                                                                         \
+    if (absl::Status nvsx_status_ = (expr); !nvsx_status_.ok()) [[unlikely]] { \
+      return nvsx_status_;                                                     \
+    }                                                                          \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, else

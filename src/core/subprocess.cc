@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +13,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "core/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/str_cat.h"
 
 namespace nvsx::core {
 namespace {
@@ -161,8 +161,8 @@ absl::StatusOr<pid_t> Spawn(const std::filesystem::path& program, const Subproce
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t signals;
   sigemptyset(&signals);
@@ -197,9 +197,9 @@ std::string SignalName(int sig) {
 }  // namespace
 
 std::string SubprocessResult::Describe() const {
-  std::string out = exited ? StrCat("exited with status ", exit_code)
-                           : StrCat("killed by signal ", term_signal, " (",
-                                          SignalName(term_signal), ")");
+  std::string out =
+      exited ? StrCat("exited with status ", exit_code)
+             : StrCat("killed by signal ", term_signal, " (", SignalName(term_signal), ")");
   if (timed_out) StrAppend(&out, " after timing out at ", absl::FormatDuration(elapsed));
   return out;
 }
@@ -214,8 +214,7 @@ absl::StatusOr<std::filesystem::path> FindExecutable(const std::string& program,
       return candidate;
     }
   }
-  return absl::NotFoundError(
-      StrCat("executable \"", program, "\" not found in PATH=", path_list));
+  return absl::NotFoundError(StrCat("executable \"", program, "\" not found in PATH=", path_list));
 }
 
 absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options) {
@@ -235,8 +234,8 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options)
   }
 
   const auto start = SteadyClock::now();
-  auto pid_or = Spawn(*program, options, in_pipe.read.get(), out_pipe->write.get(),
-                      err_pipe->write.get());
+  auto pid_or =
+      Spawn(*program, options, in_pipe.read.get(), out_pipe->write.get(), err_pipe->write.get());
   if (!pid_or.ok()) return pid_or.status();
   const pid_t pid = *pid_or;
   in_pipe.read.Reset();
@@ -244,7 +243,8 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options)
   err_pipe->write.Reset();
 
   // pidfd lets poll() wake on the child's exit; without it, poll in short ticks.
-  Fd pidfd(::pidfd_open(pid, 0));
+  // (Via syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   Fd out_fd = std::move(out_pipe->read);
   Fd err_fd = std::move(err_pipe->read);
   Fd in_fd = std::move(in_pipe.write);

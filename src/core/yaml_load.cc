@@ -7,10 +7,10 @@
 #include <regex>
 #include <string>
 
-#include "core/str_cat.h"
 #include "core/file_io.h"
 #include "core/source_error.h"
 #include "core/status_macros.h"
+#include "core/str_cat.h"
 
 namespace nvsx::core {
 namespace {
@@ -99,8 +99,8 @@ absl::StatusOr<YAML::Node> LoadYamlFile(const std::filesystem::path& path) {
   return ParseYaml(text, path.string());
 }
 
-absl::Status YamlFieldError(std::string_view source, const YAML::Node& node,
-                            std::string_view field, std::string_view message) {
+absl::Status YamlFieldError(std::string_view source, const YAML::Node& node, std::string_view field,
+                            std::string_view message) {
   return SourceError(source, PositionOfMark(node.Mark()), StrCat(field, ": ", message));
 }
 

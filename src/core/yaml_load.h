@@ -18,8 +18,8 @@ absl::StatusOr<YAML::Node> LoadYamlFile(const std::filesystem::path& path);
 
 // An error about `node` (a value inside a parsed document), placed at the
 // node's line and column: "source:line:col: field: message".
-absl::Status YamlFieldError(std::string_view source, const YAML::Node& node,
-                            std::string_view field, std::string_view message);
+absl::Status YamlFieldError(std::string_view source, const YAML::Node& node, std::string_view field,
+                            std::string_view message);
 
 // Converts a YAML node to JSON with YAML 1.2 core-schema typing: plain scalars
 // become null, booleans, integers or floats where they read as such; quoted

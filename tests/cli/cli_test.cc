@@ -1,0 +1,70 @@
+// Runs the built programs as a user would and checks what they print and return.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/subprocess.h"
+#include "test_support/temp_dir.h"
+
+namespace nvsx {
+namespace {
+
+using ::testing::HasSubstr;
+
+core::SubprocessResult RunProgram(std::vector<std::string> argv) {
+  core::SubprocessOptions options;
+  options.argv = std::move(argv);
+  options.env = core::Environment({{"PATH", "/usr/bin:/bin"}});
+  options.timeout = absl::Seconds(120);
+  auto result = core::RunSubprocess(options);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : core::SubprocessResult{};
+}
+
+const std::string kNvsx = std::string(NVSX_BIN_DIR) + "/nvsx";
+const std::string kNvsentinel = std::string(NVSX_BIN_DIR) + "/nvsentinel";
+
+TEST(CliTest, HelpListsTheCommands) {
+  auto help = RunProgram({kNvsx, "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.stdout_text, HasSubstr("demo"));
+  auto version = RunProgram({kNvsx, "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.stdout_text, HasSubstr("nvsx 0."));
+}
+
+TEST(CliTest, UnknownCommandIsBadInputWithExitCode2) {
+  auto result = RunProgram({kNvsx, "no-such-command"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr("no-such-command"));
+}
+
+TEST(CliTest, DemoSaysPlainlyThatItIsNotAvailableYet) {
+  auto result = RunProgram({kNvsx, "demo"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.stderr_text, HasSubstr("not available in this build"));
+  EXPECT_EQ(result.stdout_text, "");
+}
+
+TEST(CliTest, NvsentinelRequiresASubcommand) {
+  EXPECT_EQ(RunProgram({kNvsentinel, "version"}).exit_code, 0);
+  auto bare = RunProgram({kNvsentinel});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_THAT(bare.stderr_text, HasSubstr("subcommand"));
+}
+
+TEST(CliTest, CmakeInstallPutsProgramsUnderThePrefix) {
+  test::TempDir prefix;
+  auto install = RunProgram(
+      {NVSX_CMAKE_COMMAND, "--install", NVSX_BUILD_DIR, "--prefix", prefix.path().string()});
+  ASSERT_EQ(install.exit_code, 0) << install.stdout_text << install.stderr_text;
+  for (const char* program : {"nvsx", "nvsentinel"}) {
+    const auto path = prefix.path() / "bin" / program;
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    EXPECT_EQ(RunProgram({path.string(), "version"}).exit_code, 0) << path;
+  }
+}
+
+}  // namespace
+}  // namespace nvsx

@@ -1,0 +1,182 @@
+#include "core/http_server.h"
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace nvsx::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A raw TCP connection, for requests an HTTP client library would refuse to send.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& data) {
+    ASSERT_EQ(::send(fd_, data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
+  }
+  // Reads until the peer closes or nothing arrives for `timeout_ms`; returns what arrived.
+  std::string ReadUntilClosed(int timeout_ms, bool* closed) {
+    std::string data;
+    *closed = false;
+    char buffer[4096];
+    while (true) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, timeout_ms) <= 0) return data;
+      ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        *closed = true;
+        return data;
+      }
+      data.append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpServerOptions options = {}) {
+    server_ = std::make_unique<HttpServer>(options);
+    server_->routes().Post("/echo",
+                           [](const httplib::Request& request, httplib::Response& response) {
+                             response.set_content(request.body, "text/plain");
+                           });
+    server_->AddReadinessCheck("cache", [this]() -> absl::Status {
+      return ready_.load() ? absl::OkStatus() : absl::UnavailableError("not synced");
+    });
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+
+  std::atomic<bool> ready_{false};
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(HttpServerTest, HealthzAnswersWhileServing) {
+  StartServer();
+  EXPECT_NE(server_->port(), 0);
+  auto response = client_->Get("/healthz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "ok\n");
+}
+
+TEST_F(HttpServerTest, ReadyzFollowsTheReadinessChecks) {
+  StartServer();
+  auto not_ready = client_->Get("/readyz");
+  ASSERT_TRUE(not_ready);
+  EXPECT_EQ(not_ready->status, 503);
+  EXPECT_THAT(not_ready->body, HasSubstr("[-]cache failed: not synced"));
+  ready_ = true;
+  auto ready = client_->Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  auto verbose = client_->Get("/readyz?verbose");
+  ASSERT_TRUE(verbose);
+  EXPECT_THAT(verbose->body, HasSubstr("[+]cache ok"));
+}
+
+TEST_F(HttpServerTest, OversizedBodyGets413AndTheServerKeepsServing) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  auto small = client_->Post("/echo", std::string(1000, 'a'), "text/plain");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200);
+  EXPECT_EQ(small->body.size(), 1000u);
+
+  auto big = client_->Post("/echo", std::string(2 << 20, 'a'), "text/plain");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_THAT(big->body, HasSubstr("larger than 1024 bytes"));
+
+  auto after = client_->Get("/healthz");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(HttpServerTest, ChunkedBodyIsRefusedBeforeItIsRead) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  // A chunked body has no Content-Length to check up front, so it is refused unread.
+  RawConnection raw(server_->port());
+  ASSERT_TRUE(raw.connected());
+  raw.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n" +
+           std::string(1000, 'b') + "\r\n");
+  bool closed = false;
+  std::string reply = raw.ReadUntilClosed(1000, &closed);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 411"));
+  EXPECT_THAT(reply, HasSubstr("Content-Length header"));
+  auto after = client_->Get("/healthz");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(HttpServerTest, StalledRequestIsDroppedAtTheReadTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = absl::Milliseconds(200);
+  StartServer(options);
+  RawConnection raw(server_->port());
+  ASSERT_TRUE(raw.connected());
+  raw.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // headers never finish
+  bool closed = false;
+  // httplib answers a request it could not finish reading with 400; with its
+  // default 5 s read timeout nothing would arrive within this 1.5 s wait.
+  std::string reply = raw.ReadUntilClosed(1500, &closed);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 400"));
+  auto after = client_->Get("/healthz");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404WithABody) {
+  StartServer();
+  auto response = client_->Get("/nope");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  EXPECT_THAT(response->body, HasSubstr("404"));
+}
+
+TEST(HttpServerListenTest, AddressInUseIsAClearError) {
+  HttpServer first(HttpServerOptions{});
+  ASSERT_TRUE(first.Start().ok());
+  HttpServerOptions options;
+  options.listen.port = first.port();
+  HttpServer second(options);
+  absl::Status status = second.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(first.address()));
+}
+
+TEST(HttpServerListenTest, StopIsIdempotentAndPrompt) {
+  HttpServer server(HttpServerOptions{});
+  ASSERT_TRUE(server.Start().ok());
+  server.Stop();
+  server.Stop();
+  httplib::Client client("127.0.0.1", server.port());
+  EXPECT_FALSE(client.Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace nvsx::core

@@ -1,0 +1,46 @@
+#include "core/net_address.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace nvsx::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ParseHostPortTest, ParsesIpv4Ipv6AndNames) {
+  auto v4 = ParseHostPort("127.0.0.1:8080");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 8080);
+  auto v6 = ParseHostPort("[::1]:0");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->ToString(), "[::1]:0");
+  EXPECT_EQ(ParseHostPort("localhost:50051")->port, 50051);
+}
+
+TEST(ParseHostPortTest, RejectsMalformedAddressesWithReason) {
+  EXPECT_THAT(std::string(ParseHostPort("8080").status().message()), HasSubstr("missing port"));
+  EXPECT_THAT(std::string(ParseHostPort(":8080").status().message()), HasSubstr("missing host"));
+  EXPECT_THAT(std::string(ParseHostPort("127.0.0.1:99999").status().message()),
+              HasSubstr("0 to 65535"));
+  EXPECT_THAT(std::string(ParseHostPort("127.0.0.1:http").status().message()),
+              HasSubstr("0 to 65535"));
+  EXPECT_THAT(std::string(ParseHostPort("::1:80").status().message()), HasSubstr("brackets"));
+  EXPECT_FALSE(ParseHostPort("[nothost]:80").ok());
+}
+
+TEST(IsLoopbackHostTest, OnlyLoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.3.2.1"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
+}  // namespace
+}  // namespace nvsx::core
