@@ -54,6 +54,17 @@ TEST(CliTest, NvsentinelRequiresASubcommand) {
   EXPECT_THAT(bare.stderr_text, HasSubstr("subcommand"));
 }
 
+TEST(CliTest, RepoRootLauncherBuildsIfNeededAndRunsTheProgram) {
+  core::SubprocessOptions options;
+  options.argv = {std::string(NVSX_SOURCE_DIR) + "/nvsx", "version"};
+  options.env = core::Environment({{"PATH", "/usr/bin:/bin"}, {"NVSX_BUILD_DIR", NVSX_BUILD_DIR}});
+  options.timeout = absl::Seconds(300);
+  auto result = core::RunSubprocess(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0) << result->stderr_text;
+  EXPECT_THAT(result->stdout_text, HasSubstr("nvsx 0."));
+}
+
 TEST(CliTest, CmakeInstallPutsProgramsUnderThePrefix) {
   test::TempDir prefix;
   auto install = RunProgram(

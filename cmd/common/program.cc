@@ -1,0 +1,55 @@
+#include "common/program.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace nvsx::cmd {
+
+absl::StatusOr<core::Logger> MakeStderrLogger(const std::optional<std::string>& level_flag,
+                                              const core::Environment& env,
+                                              const core::Clock* clock) {
+  auto options = core::ResolveLoggerOptions(level_flag, env, ::isatty(STDERR_FILENO) == 1);
+  if (!options.ok()) return options.status();
+  return core::Logger(std::make_shared<core::StreamLogSink>(stderr), *options, clock);
+}
+
+namespace {
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set = TerminationSignals();
+  int signal = 0;
+  while (sigwait(&set, &signal) != 0) {
+  }
+  return signal;
+}
+
+int ReportError(const char* program, const absl::Status& status) {
+  std::fprintf(stderr, "%s: %s\n", program, std::string(status.message()).c_str());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return kExitBadInput;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnavailable:
+      return kExitUnavailable;
+    default:
+      return kExitFailed;
+  }
+}
+
+}  // namespace nvsx::cmd

@@ -1,0 +1,38 @@
+#pragma once
+
+// What every main() shares: logging setup, termination signals, exit codes.
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/environment.h"
+#include "core/logger.h"
+
+namespace nvsx::cmd {
+
+// Exit codes every program documents.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitUnavailable = 3;
+inline constexpr int kExitInterrupted = 130;
+
+// A logger writing to stderr, configured from --log-level / NVSX_LOG_LEVEL / NVSX_LOG_FORMAT.
+absl::StatusOr<core::Logger> MakeStderrLogger(const std::optional<std::string>& level_flag,
+                                              const core::Environment& env,
+                                              const core::Clock* clock);
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts later;
+// call it first in main(), then WaitForTerminationSignal() where the program idles.
+void BlockTerminationSignals();
+// Waits for SIGINT or SIGTERM and returns which.
+int WaitForTerminationSignal();
+
+// Prints "program: message" to stderr and returns the exit code for the status:
+// 2 for bad input, 3 for a missing dependency or unreachable service, 1 otherwise.
+int ReportError(const char* program, const absl::Status& status);
+
+}  // namespace nvsx::cmd

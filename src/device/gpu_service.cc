@@ -1,0 +1,105 @@
+#include "device/gpu_service.h"
+
+#include "device/watch_reactor.h"
+
+namespace nvsx::device {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbers.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::Finish(grpc::CallbackServerContext* context,
+                                                 const char* method, absl::Time started,
+                                                 const absl::Status& status) {
+  deps_.metrics->RecordRpc(method, status.code(), deps_.clock->Now() - started);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::GetGpu(grpc::CallbackServerContext* context,
+                                                 const v1::GetGpuRequest* request,
+                                                 v1::GetGpuResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  auto gpu = deps_.cache->Get(request->name());
+  if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
+  return Finish(context, "GetGpu", started, gpu.status());
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::ListGpus(grpc::CallbackServerContext* context,
+                                                   const v1::ListGpusRequest*,
+                                                   v1::ListGpusResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  absl::Status serving = deps_.gate->CheckServing();
+  if (serving.ok()) {
+    GpuCache::Snapshot snapshot = deps_.cache->List();
+    v1::GpuList* list = response->mutable_gpu_list();
+    list->mutable_metadata()->set_resource_version(std::to_string(snapshot.resource_version));
+    for (v1::Gpu& gpu : snapshot.gpus) *list->add_items() = std::move(gpu);
+  }
+  return Finish(context, "ListGpus", started, serving);
+}
+
+grpc::ServerWriteReactor<v1::WatchGpusResponse>* GpuServiceImpl::WatchGpus(
+    grpc::CallbackServerContext* context, const v1::WatchGpusRequest*) {
+  absl::Status serving = deps_.gate->CheckServing();
+  deps_.metrics->RecordRpc("WatchGpus", serving.code(), absl::ZeroDuration());
+  return WatchReactor::Start(context, deps_.cache, deps_.broadcaster, serving);
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::CreateGpu(grpc::CallbackServerContext* context,
+                                                    const v1::CreateGpuRequest* request,
+                                                    v1::CreateGpuResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  auto result = deps_.cache->Create(request->gpu());
+  if (result.ok()) {
+    deps_.gate->MarkProviderRegistered();
+    *response->mutable_gpu() = std::move(result->gpu);
+    response->set_created(result->created);
+  }
+  return Finish(context, "CreateGpu", started, result.status());
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpu(grpc::CallbackServerContext* context,
+                                                    const v1::UpdateGpuRequest* request,
+                                                    v1::UpdateGpuResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  auto gpu = deps_.cache->Update(request->gpu());
+  if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
+  return Finish(context, "UpdateGpu", started, gpu.status());
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpuStatus(
+    grpc::CallbackServerContext* context, const v1::UpdateGpuStatusRequest* request,
+    v1::UpdateGpuStatusResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  auto gpu = deps_.cache->UpdateStatus(request->name(), request->status(),
+                                       request->resource_version());
+  if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
+  return Finish(context, "UpdateGpuStatus", started, gpu.status());
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::DeleteGpu(grpc::CallbackServerContext* context,
+                                                    const v1::DeleteGpuRequest* request,
+                                                    google::protobuf::Empty*) {
+  const absl::Time started = deps_.clock->Now();
+  return Finish(context, "DeleteGpu", started, deps_.cache->Delete(request->name()));
+}
+
+grpc::ServerUnaryReactor* GpuServiceImpl::Heartbeat(grpc::CallbackServerContext* context,
+                                                    const v1::HeartbeatRequest* request,
+                                                    v1::HeartbeatResponse* response) {
+  const absl::Time started = deps_.clock->Now();
+  if (request->provider().empty()) {
+    return Finish(context, "Heartbeat", started,
+                  absl::InvalidArgumentError("heartbeat: provider is required"));
+  }
+  deps_.heartbeats->Beat(request->provider(),
+                         {request->gpu_names().begin(), request->gpu_names().end()});
+  response->set_timeout_seconds(absl::ToInt64Seconds(deps_.heartbeats->timeout()));
+  return Finish(context, "Heartbeat", started, absl::OkStatus());
+}
+
+}  // namespace nvsx::device
