@@ -261,7 +261,8 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options)
   bool term_sent = false;
   bool kill_sent = false;
   const bool has_timeout = options.timeout != absl::InfiniteDuration();
-  const auto timeout_at = start + absl::ToChronoMilliseconds(options.timeout);
+  const auto timeout_at = has_timeout ? start + absl::ToChronoMilliseconds(options.timeout)
+                                      : SteadyClock::time_point::max();
   SteadyClock::time_point kill_at;
   SteadyClock::time_point drain_until;
 
