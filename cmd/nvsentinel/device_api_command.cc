@@ -53,7 +53,8 @@ absl::StatusOr<device::DeviceApiServerOptions> BuildOptions(const DeviceApiFlags
   NVSX_ASSIGN_OR_RETURN(options.metrics_listen,
                         AddressFlag("--metrics-listen", flags.metrics_listen));
   options.allow_non_loopback = flags.allow_remote;
-  NVSX_ASSIGN_OR_RETURN(options.ready_timeout, DurationFlag("--ready-timeout", flags.ready_timeout));
+  NVSX_ASSIGN_OR_RETURN(options.ready_timeout,
+                        DurationFlag("--ready-timeout", flags.ready_timeout));
   NVSX_ASSIGN_OR_RETURN(options.heartbeat_timeout,
                         DurationFlag("--heartbeat-timeout", flags.heartbeat_timeout));
   options.watch_queue_limit = flags.watch_queue_limit;
@@ -75,8 +76,8 @@ int Run(const DeviceApiFlags& flags, const core::Environment& env) {
               options->socket_path.empty() ? "none" : options->socket_path.c_str(),
               (*server)->tcp_port(), (*server)->metrics_port());
   std::fflush(stdout);
-  logger->Info("device API serving", {{"socket", options->socket_path},
-                                      {"tcp_port", (*server)->tcp_port()}});
+  logger->Info("device API serving",
+               {{"socket", options->socket_path}, {"tcp_port", (*server)->tcp_port()}});
   int signal = WaitForTerminationSignal();
   logger->Info("shutting down", {{"signal", signal}});
   (*server)->Shutdown();
@@ -97,14 +98,17 @@ std::function<int()> AddDeviceApiCommand(CLI::App& app, const core::Environment&
                     "Allow --listen beyond loopback (the API is unauthenticated)");
   command->add_option("--metrics-listen", flags->metrics_listen,
                       "HOST:PORT for /metrics, /healthz and /readyz");
-  command->add_option("--ready-timeout", flags->ready_timeout,
-                      "Serve List/Watch after this long even if no provider registered")
+  command
+      ->add_option("--ready-timeout", flags->ready_timeout,
+                   "Serve List/Watch after this long even if no provider registered")
       ->capture_default_str();
-  command->add_option("--heartbeat-timeout", flags->heartbeat_timeout,
-                      "Mark a silent provider's GPUs Unknown after this long")
+  command
+      ->add_option("--heartbeat-timeout", flags->heartbeat_timeout,
+                   "Mark a silent provider's GPUs Unknown after this long")
       ->capture_default_str();
-  command->add_option("--watch-queue-limit", flags->watch_queue_limit,
-                      "Events a watcher may fall behind before it is dropped")
+  command
+      ->add_option("--watch-queue-limit", flags->watch_queue_limit,
+                   "Events a watcher may fall behind before it is dropped")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--max-watches", flags->max_watches, "Concurrent watches allowed")

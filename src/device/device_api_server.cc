@@ -46,10 +46,10 @@ absl::StatusOr<std::unique_ptr<DeviceApiServer>> DeviceApiServer::Start(
   }
   if (options.listen && !core::IsLoopbackHost(options.listen->host)) {
     if (!options.allow_non_loopback) {
-      return absl::InvalidArgumentError(core::StrCat(
-          "--listen ", options.listen->ToString(),
-          ": the device API is unauthenticated; it listens beyond loopback only with "
-          "--allow-remote"));
+      return absl::InvalidArgumentError(
+          core::StrCat("--listen ", options.listen->ToString(),
+                       ": the device API is unauthenticated; it listens beyond loopback only with "
+                       "--allow-remote"));
     }
     logger.Warn("device API listening beyond loopback without authentication",
                 {{"listen", options.listen->ToString()}});
@@ -58,9 +58,9 @@ absl::StatusOr<std::unique_ptr<DeviceApiServer>> DeviceApiServer::Start(
       new DeviceApiServer(std::move(options), clock, std::move(logger)));
   const DeviceApiServerOptions& opts = server->options_;
   NVSX_ASSIGN_OR_RETURN(server->metrics_, DeviceMetrics::Create(&server->registry_));
-  server->service_ = std::make_unique<GpuServiceImpl>(GpuServiceImpl::Deps{
-      &server->cache_, &server->broadcaster_, &server->gate_, &server->heartbeats_,
-      server->metrics_.get(), clock});
+  server->service_ = std::make_unique<GpuServiceImpl>(
+      GpuServiceImpl::Deps{&server->cache_, &server->broadcaster_, &server->gate_,
+                           &server->heartbeats_, server->metrics_.get(), clock});
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(opts.max_message_bytes);
@@ -77,14 +77,12 @@ absl::StatusOr<std::unique_ptr<DeviceApiServer>> DeviceApiServer::Start(
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || (opts.listen && server->tcp_port_ == 0)) {
     return absl::UnavailableError(core::StrCat(
-        "device API cannot listen on ",
-        opts.listen ? opts.listen->ToString() : std::string("-"), " / ",
-        opts.socket_path.empty() ? std::string("-") : opts.socket_path,
+        "device API cannot listen on ", opts.listen ? opts.listen->ToString() : std::string("-"),
+        " / ", opts.socket_path.empty() ? std::string("-") : opts.socket_path,
         " (address in use or not permitted)"));
   }
   if (!opts.socket_path.empty() && ::chmod(opts.socket_path.c_str(), 0660) != 0) {
-    return absl::PermissionDeniedError(
-        core::StrCat("cannot set mode 0660 on ", opts.socket_path));
+    return absl::PermissionDeniedError(core::StrCat("cannot set mode 0660 on ", opts.socket_path));
   }
 
   if (opts.metrics_listen) {
@@ -92,12 +90,13 @@ absl::StatusOr<std::unique_ptr<DeviceApiServer>> DeviceApiServer::Start(
     http_options.listen = *opts.metrics_listen;
     server->http_ = std::make_unique<core::HttpServer>(http_options);
     DeviceApiServer* self = server.get();
-    server->http_->routes().Get("/metrics", [self](const httplib::Request&,
-                                                   httplib::Response& response) {
-      self->metrics_->Refresh(self->cache_, self->broadcaster_);
-      response.set_content(self->registry_.Render(), core::MetricsRegistry::kContentType);
-    });
-    server->http_->AddReadinessCheck("gpus-registered", [self] { return self->gate_.CheckReady(); });
+    server->http_->routes().Get(
+        "/metrics", [self](const httplib::Request&, httplib::Response& response) {
+          self->metrics_->Refresh(self->cache_, self->broadcaster_);
+          response.set_content(self->registry_.Render(), core::MetricsRegistry::kContentType);
+        });
+    server->http_->AddReadinessCheck("gpus-registered",
+                                     [self] { return self->gate_.CheckReady(); });
     NVSX_RETURN_IF_ERROR(server->http_->Start());
   }
   server->heartbeat_thread_ = std::thread([self = server.get()] { self->ExpireSilentProviders(); });

@@ -18,19 +18,20 @@ absl::StatusOr<core::Gauge*> NewGauge(core::MetricsRegistry* registry, std::stri
 absl::StatusOr<std::unique_ptr<DeviceMetrics>> DeviceMetrics::Create(
     core::MetricsRegistry* registry) {
   std::unique_ptr<DeviceMetrics> metrics(new DeviceMetrics());
-  NVSX_ASSIGN_OR_RETURN(metrics->rpcs_,
-                        registry->AddCounter("device_api_rpcs_total",
-                                             "Device API RPCs by method and gRPC status code.",
-                                             {"method", "code"}));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->rpcs_,
+      registry->AddCounter("device_api_rpcs_total",
+                           "Device API RPCs by method and gRPC status code.", {"method", "code"}));
   NVSX_ASSIGN_OR_RETURN(
       metrics->rpc_seconds_,
       registry->AddHistogram("device_api_rpc_duration_seconds",
                              "Device API unary RPC latency in seconds, by method.", {"method"},
                              core::ExponentialBuckets(0.00001, 4, 10)));
-  NVSX_ASSIGN_OR_RETURN(metrics->gpus_, NewGauge(registry, "device_api_gpus", "GPUs in the cache."));
-  NVSX_ASSIGN_OR_RETURN(metrics->resource_version_,
-                        NewGauge(registry, "device_api_resource_version",
-                                 "The cache's current resource version."));
+  NVSX_ASSIGN_OR_RETURN(metrics->gpus_,
+                        NewGauge(registry, "device_api_gpus", "GPUs in the cache."));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->resource_version_,
+      NewGauge(registry, "device_api_resource_version", "The cache's current resource version."));
   NVSX_ASSIGN_OR_RETURN(metrics->watchers_,
                         NewGauge(registry, "device_api_watchers", "Open WatchGpus streams."));
   NVSX_ASSIGN_OR_RETURN(metrics->dropped_watchers_,

@@ -49,9 +49,9 @@ absl::StatusOr<GpuCache::CreateResult> GpuCache::Create(const v1::Gpu& gpu) {
   std::unique_lock lock(mu_);
   if (auto it = gpus_.find(name); it != gpus_.end()) return CreateResult{it->second, false};
   if (gpus_.size() >= limits_.max_gpus) {
-    return absl::ResourceExhaustedError(
-        core::StrCat("cannot register gpu \"", name, "\": the node already has ",
-                     limits_.max_gpus, " GPUs, the most this server holds"));
+    return absl::ResourceExhaustedError(core::StrCat("cannot register gpu \"", name,
+                                                     "\": the node already has ", limits_.max_gpus,
+                                                     " GPUs, the most this server holds"));
   }
   v1::Gpu stored = gpu;
   Stamp(stored);
@@ -73,8 +73,7 @@ absl::StatusOr<v1::Gpu> GpuCache::Update(const v1::Gpu& gpu) {
   return it->second;
 }
 
-absl::StatusOr<v1::Gpu> GpuCache::UpdateStatus(const std::string& name,
-                                               const v1::GpuStatus& status,
+absl::StatusOr<v1::Gpu> GpuCache::UpdateStatus(const std::string& name, const v1::GpuStatus& status,
                                                int64_t expected_version) {
   std::unique_lock lock(mu_);
   auto it = gpus_.find(name);

@@ -71,12 +71,12 @@ grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpu(grpc::CallbackServerContext*
   return Finish(context, "UpdateGpu", started, gpu.status());
 }
 
-grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpuStatus(
-    grpc::CallbackServerContext* context, const v1::UpdateGpuStatusRequest* request,
-    v1::UpdateGpuStatusResponse* response) {
+grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpuStatus(grpc::CallbackServerContext* context,
+                                                          const v1::UpdateGpuStatusRequest* request,
+                                                          v1::UpdateGpuStatusResponse* response) {
   const absl::Time started = deps_.clock->Now();
-  auto gpu = deps_.cache->UpdateStatus(request->name(), request->status(),
-                                       request->resource_version());
+  auto gpu =
+      deps_.cache->UpdateStatus(request->name(), request->status(), request->resource_version());
   if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
   return Finish(context, "UpdateGpuStatus", started, gpu.status());
 }

@@ -11,10 +11,10 @@ absl::Status ReadinessGate::CheckServing() const {
   if (provider_registered_.load()) return absl::OkStatus();
   const absl::Duration waited = clock_->Now() - started_;
   if (waited >= timeout_) return absl::OkStatus();
-  return absl::UnavailableError(core::StrCat(
-      "device API not ready: no provider has registered GPUs yet (waited ",
-      absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))), " of ",
-      absl::FormatDuration(timeout_), "); retry shortly"));
+  return absl::UnavailableError(
+      core::StrCat("device API not ready: no provider has registered GPUs yet (waited ",
+                   absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))), " of ",
+                   absl::FormatDuration(timeout_), "); retry shortly"));
 }
 
 absl::Status ReadinessGate::CheckReady() const {

@@ -39,8 +39,8 @@ absl::StatusOr<std::shared_ptr<Subscription>> WatchBroadcaster::Subscribe(
     std::function<void()> on_event) {
   std::lock_guard<std::mutex> lock(mu_);
   if (subscribers_.size() >= max_subscribers_) {
-    return absl::ResourceExhaustedError(core::StrCat(
-        "too many watches: ", max_subscribers_, " are open, the most this server allows"));
+    return absl::ResourceExhaustedError(core::StrCat("too many watches: ", max_subscribers_,
+                                                     " are open, the most this server allows"));
   }
   auto subscription = std::make_shared<Subscription>(queue_limit_, std::move(on_event));
   subscribers_.push_back(subscription);
