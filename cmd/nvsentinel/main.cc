@@ -8,6 +8,7 @@
 #include "common/program.h"
 #include "core/environment.h"
 #include "nvsentinel/device_api_command.h"
+#include "nvsentinel/health_provider_command.h"
 #include "nvsx_version.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   // Each registration returns its runner: -1 when its subcommand was not chosen.
   std::vector<std::function<int()>> commands = {
       nvsx::cmd::AddDeviceApiCommand(app, env),
+      nvsx::cmd::AddHealthProviderCommand(app, env),
   };
   CLI::App* version = app.add_subcommand("version", "Print the version");
   try {

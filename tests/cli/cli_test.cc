@@ -54,6 +54,17 @@ TEST(CliTest, NvsentinelRequiresASubcommand) {
   EXPECT_THAT(bare.stderr_text, HasSubstr("subcommand"));
 }
 
+TEST(CliTest, HealthProviderWithoutNvmlSaysSoAndPointsAtTheSimBackend) {
+  auto result = RunProgram({kNvsentinel, "health-provider", "--backend", "nvml", "--nvml-library",
+                            "/nonexistent/libnvidia-ml.so.1", "--device-api", "127.0.0.1:1"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.stderr_text, HasSubstr("NVML was not found"));
+  EXPECT_THAT(result.stderr_text, HasSubstr("--backend sim"));
+  auto bad = RunProgram({kNvsentinel, "health-provider", "--backend", "cuda"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.stderr_text, HasSubstr("--backend"));
+}
+
 TEST(CliTest, RepoRootLauncherBuildsIfNeededAndRunsTheProgram) {
   core::SubprocessOptions options;
   options.argv = {std::string(NVSX_SOURCE_DIR) + "/nvsx", "version"};

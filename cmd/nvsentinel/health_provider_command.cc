@@ -1,0 +1,134 @@
+#include "nvsentinel/health_provider_command.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/program.h"
+#include "core/duration.h"
+#include "core/str_cat.h"
+#include "health/xid_catalog.h"
+#include "nvml/nvml_backend.h"
+#include "nvml/sim_gpu_backend.h"
+#include "provider/health_provider.h"
+
+namespace nvsx::cmd {
+namespace {
+
+struct HealthProviderFlags {
+  std::string device_api = "unix:/var/run/device-api/device.sock";
+  std::string backend = "nvml";
+  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string node;
+  int sim_gpus = 8;
+  std::string sample_interval = "5s";
+  std::string heartbeat_interval = "10s";
+  std::optional<std::string> log_level;
+};
+
+absl::StatusOr<std::unique_ptr<nvml::GpuBackend>> MakeBackend(const HealthProviderFlags& flags,
+                                                              const std::string& node,
+                                                              const core::Clock* clock) {
+  if (flags.backend == "sim") {
+    nvml::SimGpuBackendOptions options;
+    options.node_name = node;
+    options.gpu_count = flags.sim_gpus;
+    options.clock = clock;
+    return std::make_unique<nvml::SimGpuBackend>(options);
+  }
+  nvml::NvmlBackendOptions options;
+  options.library_path = flags.nvml_library;
+  options.clock = clock;
+  auto backend = nvml::NvmlBackend::Create(options);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<nvml::GpuBackend>(std::move(*backend));
+}
+
+absl::StatusOr<provider::HealthProviderOptions> BuildOptions(const HealthProviderFlags& flags,
+                                                             const std::string& node) {
+  provider::HealthProviderOptions options;
+  options.provider_id = core::StrCat("health-provider/", node);
+  auto sample = core::ParseDuration(flags.sample_interval);
+  if (!sample.ok()) {
+    return absl::InvalidArgumentError(
+        core::StrCat("--sample-interval: ", sample.status().message()));
+  }
+  auto beat = core::ParseDuration(flags.heartbeat_interval);
+  if (!beat.ok()) {
+    return absl::InvalidArgumentError(
+        core::StrCat("--heartbeat-interval: ", beat.status().message()));
+  }
+  options.sample_interval = *sample;
+  options.heartbeat_interval = *beat;
+  return options;
+}
+
+std::string NodeName(const HealthProviderFlags& flags, const core::Environment& env) {
+  if (!flags.node.empty()) return flags.node;
+  if (auto from_env = env.Get("NODE_NAME")) return *from_env;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+int Run(const HealthProviderFlags& flags, const core::Environment& env) {
+  constexpr char kProgram[] = "nvsentinel health-provider";
+  core::SystemClock clock;
+  auto logger = MakeStderrLogger(flags.log_level, env, &clock);
+  if (!logger.ok()) return ReportError(kProgram, logger.status());
+  const std::string node = NodeName(flags, env);
+  auto options = BuildOptions(flags, node);
+  if (!options.ok()) return ReportError(kProgram, options.status());
+  auto backend = MakeBackend(flags, node, &clock);
+  if (!backend.ok()) return ReportError(kProgram, backend.status());
+
+  auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());
+  auto stub = nvidia::device::v1alpha1::GpuService::NewStub(channel);
+  const health::XidCatalog catalog = health::XidCatalog::Default();
+  provider::HealthProvider health_provider(backend->get(), stub.get(), &catalog, &clock,
+                                           logger->With({{"node", node}}), *options);
+  std::atomic<bool> stop{false};
+  std::thread loop([&] { health_provider.Run(stop); });
+  logger->Info("health provider running",
+               {{"backend", flags.backend}, {"device_api", flags.device_api}, {"node", node}});
+  int signal = WaitForTerminationSignal();
+  logger->Info("shutting down", {{"signal", signal}});
+  stop.store(true);
+  loop.join();
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> AddHealthProviderCommand(CLI::App& app, const core::Environment& env) {
+  auto flags = std::make_shared<HealthProviderFlags>();
+  CLI::App* command = app.add_subcommand(
+      "health-provider", "Read GPU health (NVML or simulated) and report it to the device API");
+  command
+      ->add_option("--device-api", flags->device_api, "Device API address: unix:PATH or HOST:PORT")
+      ->capture_default_str();
+  command->add_option("--backend", flags->backend, "Where GPU health comes from")
+      ->check(CLI::IsMember({"nvml", "sim"}))
+      ->capture_default_str();
+  command->add_option("--nvml-library", flags->nvml_library, "The NVML library to dlopen")
+      ->capture_default_str();
+  command->add_option("--node", flags->node, "This node's name (default: $NODE_NAME, hostname)");
+  command->add_option("--sim-gpus", flags->sim_gpus, "GPUs of the sim backend")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--sample-interval", flags->sample_interval, "How often every GPU is read")
+      ->capture_default_str();
+  command
+      ->add_option("--heartbeat-interval", flags->heartbeat_interval,
+                   "How often the provider tells the device API it is alive")
+      ->capture_default_str();
+  command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+  return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
+}
+
+}  // namespace nvsx::cmd
