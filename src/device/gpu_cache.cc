@@ -30,15 +30,14 @@ const v1::Condition* FindCondition(const v1::GpuStatus& status, const std::strin
 GpuCache::GpuCache(GpuCacheLimits limits, GpuEventSink* sink, const core::Clock* clock)
     : limits_(limits), sink_(sink), clock_(clock) {}
 
-v1::Gpu& GpuCache::Stamp(v1::Gpu& gpu) {
+void GpuCache::Commit(const char* type, Entry& entry) {
   ++resource_version_;
-  gpu.set_resource_version(resource_version_);
-  gpu.mutable_metadata()->set_resource_version(std::to_string(resource_version_));
-  return gpu;
-}
-
-void GpuCache::Publish(const char* type, const v1::Gpu& gpu) {
-  if (sink_ != nullptr) sink_->OnGpuEvent(MakeGpuEvent(type, gpu));
+  entry.gpu.set_resource_version(resource_version_);
+  entry.gpu.mutable_metadata()->set_resource_version(std::to_string(resource_version_));
+  const std::string_view kind(type);
+  if (kind != kDeleted) entry.added = MakeGpuEvent(kAdded, entry.gpu);
+  if (sink_ == nullptr) return;
+  sink_->OnGpuEvent(kind == kAdded ? entry.added : MakeGpuEvent(type, entry.gpu));
 }
 
 absl::StatusOr<GpuCache::CreateResult> GpuCache::Create(const v1::Gpu& gpu) {
@@ -47,17 +46,16 @@ absl::StatusOr<GpuCache::CreateResult> GpuCache::Create(const v1::Gpu& gpu) {
     return absl::InvalidArgumentError("gpu.metadata.name is required (use the lowercased UUID)");
   }
   std::unique_lock lock(mu_);
-  if (auto it = gpus_.find(name); it != gpus_.end()) return CreateResult{it->second, false};
+  if (auto it = gpus_.find(name); it != gpus_.end()) return CreateResult{it->second.gpu, false};
   if (gpus_.size() >= limits_.max_gpus) {
     return absl::ResourceExhaustedError(core::StrCat("cannot register gpu \"", name,
                                                      "\": the node already has ", limits_.max_gpus,
                                                      " GPUs, the most this server holds"));
   }
-  v1::Gpu stored = gpu;
-  Stamp(stored);
-  auto [it, inserted] = gpus_.emplace(name, std::move(stored));
-  Publish(kAdded, it->second);
-  return CreateResult{it->second, true};
+  Entry& entry = gpus_[name];
+  entry.gpu = gpu;
+  Commit(kAdded, entry);
+  return CreateResult{entry.gpu, true};
 }
 
 absl::StatusOr<v1::Gpu> GpuCache::Update(const v1::Gpu& gpu) {
@@ -65,12 +63,13 @@ absl::StatusOr<v1::Gpu> GpuCache::Update(const v1::Gpu& gpu) {
   std::unique_lock lock(mu_);
   auto it = gpus_.find(name);
   if (it == gpus_.end()) return NotFound(name);
-  if (gpu.resource_version() != 0 && gpu.resource_version() != it->second.resource_version()) {
-    return StaleVersion(name, gpu.resource_version(), it->second.resource_version());
+  v1::Gpu& stored = it->second.gpu;
+  if (gpu.resource_version() != 0 && gpu.resource_version() != stored.resource_version()) {
+    return StaleVersion(name, gpu.resource_version(), stored.resource_version());
   }
-  *it->second.mutable_spec() = gpu.spec();
-  Publish(kModified, Stamp(it->second));
-  return it->second;
+  *stored.mutable_spec() = gpu.spec();
+  Commit(kModified, it->second);
+  return stored;
 }
 
 absl::StatusOr<v1::Gpu> GpuCache::UpdateStatus(const std::string& name, const v1::GpuStatus& status,
@@ -78,7 +77,7 @@ absl::StatusOr<v1::Gpu> GpuCache::UpdateStatus(const std::string& name, const v1
   std::unique_lock lock(mu_);
   auto it = gpus_.find(name);
   if (it == gpus_.end()) return NotFound(name);
-  v1::Gpu& gpu = it->second;
+  v1::Gpu& gpu = it->second.gpu;
   if (expected_version != 0 && expected_version != gpu.resource_version()) {
     return StaleVersion(name, expected_version, gpu.resource_version());
   }
@@ -94,7 +93,7 @@ absl::StatusOr<v1::Gpu> GpuCache::UpdateStatus(const std::string& name, const v1
     }
   }
   *gpu.mutable_status() = std::move(next);
-  Publish(kModified, Stamp(gpu));
+  Commit(kModified, it->second);
   return gpu;
 }
 
@@ -102,9 +101,9 @@ absl::Status GpuCache::Delete(const std::string& name) {
   std::unique_lock lock(mu_);
   auto it = gpus_.find(name);
   if (it == gpus_.end()) return NotFound(name);
-  v1::Gpu gone = std::move(it->second);
+  Entry gone = std::move(it->second);
   gpus_.erase(it);
-  Publish(kDeleted, Stamp(gone));
+  Commit(kDeleted, gone);
   return absl::OkStatus();
 }
 
@@ -112,14 +111,14 @@ absl::StatusOr<v1::Gpu> GpuCache::Get(const std::string& name) const {
   std::shared_lock lock(mu_);
   auto it = gpus_.find(name);
   if (it == gpus_.end()) return NotFound(name);
-  return it->second;
+  return it->second.gpu;
 }
 
 GpuCache::Snapshot GpuCache::SnapshotLocked() const {
   Snapshot snapshot;
   snapshot.resource_version = resource_version_;
   snapshot.gpus.reserve(gpus_.size());
-  for (const auto& [name, gpu] : gpus_) snapshot.gpus.push_back(gpu);
+  for (const auto& [name, entry] : gpus_) snapshot.gpus.push_back(entry.gpu);
   return snapshot;
 }
 
@@ -128,11 +127,14 @@ GpuCache::Snapshot GpuCache::List() const {
   return SnapshotLocked();
 }
 
-GpuCache::Snapshot GpuCache::ListAndSubscribe(const std::function<void()>& subscribe) {
+std::vector<GpuEvent> GpuCache::ListAndSubscribe(const std::function<void()>& subscribe) {
   // Shared is enough: writers need the exclusive lock to publish.
   std::shared_lock lock(mu_);
   subscribe();
-  return SnapshotLocked();
+  std::vector<GpuEvent> events;
+  events.reserve(gpus_.size());
+  for (const auto& [name, entry] : gpus_) events.push_back(entry.added);
+  return events;
 }
 
 int64_t GpuCache::resource_version() const {

@@ -53,24 +53,29 @@ class GpuCache {
   };
   Snapshot List() const;
 
-  // Takes a snapshot and runs `subscribe` before any later change can be
-  // published, so a watcher sees the snapshot and then every change after it,
-  // with no gap and no duplicate.
-  Snapshot ListAndSubscribe(const std::function<void()>& subscribe);
+  // Runs `subscribe` and returns an ADDED event per GPU, before any later
+  // change can be published, so a watcher sees the snapshot and then every
+  // change after it, with no gap and no duplicate. The events are shared by
+  // every watcher (built once per change, not once per watcher).
+  std::vector<GpuEvent> ListAndSubscribe(const std::function<void()>& subscribe);
 
   int64_t resource_version() const;
   size_t size() const;
 
  private:
-  v1::Gpu& Stamp(v1::Gpu& gpu);
-  void Publish(const char* type, const v1::Gpu& gpu);
+  struct Entry {
+    v1::Gpu gpu;
+    GpuEvent added;  // the GPU as an ADDED event, for new watchers
+  };
+  // Bumps the version onto `entry`, refreshes its ADDED event and publishes `type`.
+  void Commit(const char* type, Entry& entry);
   Snapshot SnapshotLocked() const;
 
   const GpuCacheLimits limits_;
   GpuEventSink* const sink_;
   const core::Clock* const clock_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, v1::Gpu> gpus_;
+  std::map<std::string, Entry> gpus_;
   int64_t resource_version_ = 0;
 };
 

@@ -8,7 +8,7 @@ WatchReactor* WatchReactor::Start(grpc::CallbackServerContext*, GpuCache* cache,
                                   WatchBroadcaster* broadcaster, const absl::Status& refuse) {
   auto* reactor = new WatchReactor(broadcaster);
   absl::Status status = refuse;
-  GpuCache::Snapshot snapshot;
+  std::vector<GpuEvent> snapshot;
   if (status.ok()) {
     // Events published from here on reach the subscription; MaybeWrite ignores
     // them until the snapshot is queued (started_), so the order holds.
@@ -23,7 +23,7 @@ WatchReactor* WatchReactor::Start(grpc::CallbackServerContext*, GpuCache* cache,
     reactor->FinishLocked(lock, ToGrpcStatus(status));
     return reactor;
   }
-  for (const v1::Gpu& gpu : snapshot.gpus) reactor->initial_.push_back(MakeGpuEvent(kAdded, gpu));
+  reactor->initial_.assign(snapshot.begin(), snapshot.end());
   reactor->started_ = true;
   lock.unlock();
   reactor->MaybeWrite();

@@ -95,10 +95,15 @@ TEST_F(GpuCacheTest, TransitionTimeMovesOnlyWithTheStatus) {
 TEST_F(GpuCacheTest, ListAndSubscribeRunsTheSubscriptionInsideTheSnapshot) {
   ASSERT_TRUE(cache_.Create(MakeGpu("a")).ok());
   size_t events_at_subscribe = 0;
+  ASSERT_TRUE(cache_.UpdateStatus("a", Condition("True"), 0).ok());
   auto snapshot = cache_.ListAndSubscribe([&] { events_at_subscribe = sink_.events.size(); });
-  EXPECT_EQ(events_at_subscribe, 1u);
-  EXPECT_EQ(snapshot.resource_version, 1);
-  ASSERT_EQ(snapshot.gpus.size(), 1u);
+  EXPECT_EQ(events_at_subscribe, 2u);
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0]->type(), "ADDED");
+  EXPECT_EQ(snapshot[0]->object().resource_version(), 2);  // the current state, as ADDED
+  EXPECT_EQ(snapshot[0]->object().status().conditions(0).status(), "True");
+  // Every watcher shares the same event object.
+  EXPECT_EQ(cache_.ListAndSubscribe([] {})[0].get(), snapshot[0].get());
 }
 
 }  // namespace
