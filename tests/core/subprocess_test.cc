@@ -32,6 +32,15 @@ bool ProcessIsGone(pid_t pid) {
          (contents[close_paren + 2] == 'Z' || contents[close_paren + 2] == 'X');
 }
 
+// SIGKILL is delivered asynchronously: give the kernel a moment to finish the process.
+bool ProcessEnds(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    if (ProcessIsGone(pid)) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
 std::vector<pid_t> ReadPids(const std::filesystem::path& path) {
   std::vector<pid_t> pids;
   std::istringstream in(*ReadFile(path));
@@ -103,7 +112,7 @@ TEST(SubprocessTest, TimeoutKillsTheWholeGroupEvenWhenSigtermIsIgnored) {
   EXPECT_THAT(result->Describe(), HasSubstr("timing out"));
   const std::vector<pid_t> children = ReadPids(pid_file);
   ASSERT_EQ(children.size(), 2u);
-  for (pid_t child : children) EXPECT_TRUE(ProcessIsGone(child)) << child;
+  for (pid_t child : children) EXPECT_TRUE(ProcessEnds(child)) << child;
 }
 
 TEST(SubprocessTest, TimeoutStopsAWellBehavedChildWithSigterm) {
@@ -123,7 +132,7 @@ TEST(SubprocessTest, LeftoverChildrenAreKilledWhenTheProgramExits) {
   EXPECT_TRUE(result->Succeeded());
   EXPECT_LT(result->elapsed, absl::Seconds(5));
   pid_t leftover = std::stoi(result->stdout_text);
-  EXPECT_TRUE(ProcessIsGone(leftover));
+  EXPECT_TRUE(ProcessEnds(leftover));
 }
 
 TEST(SubprocessTest, OutputOverTheBoundIsTruncatedAndFlagged) {
