@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <string_view>
 
 namespace nvsx::test {
 
@@ -27,6 +29,18 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+
+  // Writes `contents` to `name` (parent folders created) inside the directory
+  // with `perms`; returns the full path. Throws if it cannot, failing the test.
+  std::filesystem::path Write(std::string_view name, std::string_view contents,
+                              std::filesystem::perms perms = std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write) {
+    std::filesystem::path file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << contents;
+    std::filesystem::permissions(file, perms);
+    return file;
+  }
 
  private:
   std::filesystem::path path_;

@@ -1,0 +1,216 @@
+#include "kube/http_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "core/str_cat.h"
+#include "kube/api_error.h"
+
+namespace nvsx::kube {
+namespace {
+
+struct Exchange {
+  HttpResponse response;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<Exchange*>(user)->response.body.append(data, size * count);
+  return size * count;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* exchange = static_cast<Exchange*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    exchange->response.headers.clear();  // a new response (after 100 Continue or a redirect)
+    return size * count;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * count;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  exchange->response.headers[name] = std::string(value);
+  return size * count;
+}
+
+void SetBlob(CURL* handle, CURLoption option, const std::string& pem) {
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+  curl_easy_setopt(handle, option, &blob);
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+// For tls-server-name: the URL's host becomes `server_name` (the name TLS
+// verifies and SNI sends) while CONNECT_TO keeps connecting to the real host.
+std::string RewriteForServerName(const std::string& url, const std::string& server_name,
+                                 std::string* connect_to) {
+  CURLU* parsed = curl_url();
+  std::string out = url;
+  char* host = nullptr;
+  char* port = nullptr;
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      curl_url_set(parsed, CURLUPART_HOST, server_name.c_str(), 0) == CURLUE_OK) {
+    char* rewritten = nullptr;
+    if (curl_url_get(parsed, CURLUPART_URL, &rewritten, 0) == CURLUE_OK) {
+      out = rewritten;
+      *connect_to = core::StrCat(server_name, ":", port, ":", host, ":", port);
+      curl_free(rewritten);
+    }
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(parsed);
+  return out;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+HttpTransport::HttpTransport(TlsConfig tls, absl::Duration connect_timeout)
+    : tls_(std::move(tls)), connect_timeout_(connect_timeout) {
+  // Reference-counted and thread-safe since curl 7.84.
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+HttpTransport::~HttpTransport() {
+  for (CURL* handle : idle_) curl_easy_cleanup(handle);
+  curl_global_cleanup();
+}
+
+CURL* HttpTransport::Acquire() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (!idle_.empty()) {
+      CURL* handle = idle_.back();
+      idle_.pop_back();
+      curl_easy_reset(handle);  // keeps the handle's live connections
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void HttpTransport::Release(CURL* handle) {
+  std::lock_guard<std::mutex> guard(mu_);
+  idle_.push_back(handle);
+}
+
+absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
+                                               const Credentials& credentials, bool* maybe_sent) {
+  *maybe_sent = false;
+  CURL* handle = Acquire();
+  if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
+  Exchange exchange;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  std::string url = request.url;
+  std::string connect_to;
+  if (!tls_.server_name.empty()) url = RewriteForServerName(url, tls_.server_name, &connect_to);
+  std::unique_ptr<curl_slist, SlistDeleter> connect_list;
+  if (!connect_to.empty()) {
+    connect_list.reset(curl_slist_append(nullptr, connect_to.c_str()));
+    curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_list.get());
+  }
+
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(connect_timeout_)));
+  if (request.timeout != absl::InfiniteDuration()) {
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(absl::ToInt64Milliseconds(request.timeout)));
+  }
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &exchange);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &exchange);
+
+  if (request.method == "GET") {
+    curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
+  } else {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+      request.method == "PATCH") {
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.c_str());
+  }
+
+  // TLS: the cluster's CA (or the system store), optional client certificate.
+  if (tls_.insecure_skip_verify) {
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else if (!tls_.ca_pem.empty()) {
+    SetBlob(handle, CURLOPT_CAINFO_BLOB, tls_.ca_pem);
+  }
+  const std::string& cert =
+      credentials.client_cert_pem.empty() ? tls_.client_cert_pem : credentials.client_cert_pem;
+  const std::string& key =
+      credentials.client_cert_pem.empty() ? tls_.client_key_pem : credentials.client_key_pem;
+  if (!cert.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
+    SetBlob(handle, CURLOPT_SSLCERT_BLOB, cert);
+    curl_easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
+    SetBlob(handle, CURLOPT_SSLKEY_BLOB, key);
+  }
+
+  curl_slist* raw_headers = curl_slist_append(nullptr, "Expect:");
+  for (const auto& [name, value] : request.headers) {
+    raw_headers = curl_slist_append(raw_headers, core::StrCat(name, ": ", value).c_str());
+  }
+  if (!credentials.authorization.empty()) {
+    raw_headers = curl_slist_append(
+        raw_headers, core::StrCat("Authorization: ", credentials.authorization).c_str());
+  }
+  std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+
+  CURLcode code = curl_easy_perform(handle);
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  // Drop pointers into this call's buffers before the handle goes back to the pool.
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_CONNECT_TO, nullptr);
+  Release(handle);
+  if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CERTPROBLEM ||
+      code == CURLE_SSL_CACERT_BADFILE) {
+    // Not transient: retrying cannot help until the configuration changes.
+    return absl::FailedPreconditionError(
+        core::StrCat(request.method, " ", request.url,
+                     ": TLS: ", error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code)));
+  }
+  if (code != CURLE_OK) {
+    *maybe_sent = !(code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+                    code == CURLE_COULDNT_RESOLVE_PROXY);
+    std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    return ConnectionError(core::StrCat(request.method, " ", request.url, ": ", detail));
+  }
+  *maybe_sent = true;
+  exchange.response.status = static_cast<int>(status);
+  return std::move(exchange.response);
+}
+
+}  // namespace nvsx::kube

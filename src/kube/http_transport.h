@@ -1,0 +1,62 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "kube/credential_provider.h"
+#include "kube/rest_config.h"
+
+typedef void CURL;
+
+namespace nvsx::kube {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  absl::Duration timeout = absl::Seconds(30);  // whole request; InfiniteDuration: none
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  std::string Header(const std::string& lower_name) const;
+};
+
+// HTTP(S) over libcurl with keep-alive: easy handles (each with its own
+// connection cache) are pooled and reused across requests; HTTP/2 is
+// negotiated over TLS when the server offers it. Thread-safe.
+class HttpTransport {
+ public:
+  // `connect_timeout` bounds connecting (TCP and TLS) for every request.
+  explicit HttpTransport(TlsConfig tls, absl::Duration connect_timeout = absl::Seconds(10));
+  ~HttpTransport();
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+
+  // Sends `request` with `credentials`. Any HTTP answer is a response (4xx and
+  // 5xx included); a request that got none fails with a ConnectionError
+  // status, and *maybe_sent tells whether the server may have received it
+  // (false only when the connection itself could not be made).
+  absl::StatusOr<HttpResponse> Do(const HttpRequest& request, const Credentials& credentials,
+                                  bool* maybe_sent);
+
+ private:
+  CURL* Acquire();
+  void Release(CURL* handle);
+
+  const TlsConfig tls_;
+  const absl::Duration connect_timeout_;
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
+
+}  // namespace nvsx::kube

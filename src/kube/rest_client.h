@@ -1,0 +1,123 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/environment.h"
+#include "kube/backoff.h"
+#include "kube/credential_provider.h"
+#include "kube/http_transport.h"
+#include "kube/resource.h"
+#include "kube/rest_config.h"
+#include "kube/token_bucket.h"
+#include "nlohmann/json.hpp"
+
+namespace nvsx::kube {
+
+struct RestClientOptions {
+  core::WaitableClock* clock = nullptr;  // required; must outlive the client
+  double qps = 5;                        // client-go's defaults; qps <= 0: unlimited
+  int burst = 10;
+  // Retries after the first attempt, for 429 and 503 (any method), other 5xx
+  // and connection errors (idempotent methods, or requests never sent).
+  int max_retries = 5;
+  Backoff backoff{absl::Milliseconds(200), 2.0, 0.2, absl::Seconds(10)};
+  absl::Duration timeout = absl::Seconds(30);  // per attempt
+  std::string user_agent = "nvsx/0.1";
+  core::Environment env;  // what exec credential plugins start from
+  UniformRandom random;   // jitter source; empty: a seeded std::mt19937_64
+};
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  int64_t limit = 0;  // 0: no limit
+  std::string continue_token;
+  std::string resource_version;
+};
+
+struct WriteOptions {
+  std::string field_manager;
+  bool dry_run = false;
+};
+
+enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };
+
+struct PatchOptions {
+  std::string field_manager;  // required for kApply
+  bool force = false;         // kApply: take over conflicting fields
+  bool dry_run = false;
+};
+
+struct DeleteOptions {
+  std::string propagation_policy;  // "Foreground", "Background", "Orphan"
+  std::optional<int64_t> grace_period_seconds;
+  std::string precondition_uid;
+  std::string precondition_resource_version;
+  bool dry_run = false;
+
+  nlohmann::json ToJson() const;  // a meta/v1 DeleteOptions object
+};
+
+// The content type of each patch type ("application/merge-patch+json", ...).
+std::string_view PatchContentType(PatchType type);
+
+// A Kubernetes REST client: JSON in and out, every request rate limited
+// (token bucket) and retried with jittered exponential backoff, honouring
+// Retry-After. Failures are ApiError statuses (see api_error.h), so callers
+// test them with apierrors::IsNotFound and friends. Thread-safe.
+class RestClient {
+ public:
+  static absl::StatusOr<std::unique_ptr<RestClient>> New(RestConfig config,
+                                                         RestClientOptions options);
+
+  absl::StatusOr<nlohmann::json> Get(const ResourceRef& ref);
+  // One page of a list; its metadata.continue names the next page.
+  absl::StatusOr<nlohmann::json> List(const ResourceRef& ref, const ListOptions& options = {});
+  // Every page, following continue tokens: one list holding all items, with
+  // the metadata (resourceVersion) of the last page.
+  absl::StatusOr<nlohmann::json> ListAll(const ResourceRef& ref, ListOptions options = {});
+  absl::StatusOr<nlohmann::json> Create(const ResourceRef& ref, const nlohmann::json& object,
+                                        const WriteOptions& options = {});
+  // PUT; for the status subresource pass ref.WithSubresource("status").
+  absl::StatusOr<nlohmann::json> Update(const ResourceRef& ref, const nlohmann::json& object,
+                                        const WriteOptions& options = {});
+  absl::StatusOr<nlohmann::json> Patch(const ResourceRef& ref, PatchType type,
+                                       const nlohmann::json& patch,
+                                       const PatchOptions& options = {});
+  absl::Status Delete(const ResourceRef& ref, const DeleteOptions& options = {});
+  // Evicts a pod through the policy/v1 Eviction subresource (PDBs apply: a
+  // refused eviction is a 429 TooManyRequests, which this does not retry).
+  absl::Status Evict(const std::string& namespace_name, const std::string& pod,
+                     const DeleteOptions& options = {});
+
+  // A request with any method, path (from ResourcePath) and body; the JSON
+  // answer, or the decoded error. `content_type` applies when body is set.
+  absl::StatusOr<nlohmann::json> Do(const std::string& method, const std::string& path,
+                                    const QueryParams& query,
+                                    const std::optional<nlohmann::json>& body,
+                                    std::string_view content_type = "application/json",
+                                    bool retry_too_many_requests = true);
+
+  const RestConfig& config() const { return config_; }
+
+ private:
+  RestClient(RestConfig config, RestClientOptions options);
+  absl::Duration RetryDelay(int attempt, const absl::Status& error);
+
+  const RestConfig config_;
+  RestClientOptions options_;
+  CredentialProvider credentials_;
+  HttpTransport transport_;
+  TokenBucket limiter_;
+  std::mutex random_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace nvsx::kube
