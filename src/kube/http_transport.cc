@@ -14,10 +14,23 @@ namespace {
 
 struct Exchange {
   HttpResponse response;
+  CURL* handle = nullptr;
+  const std::function<bool(std::string_view)>* sink = nullptr;
+  bool stopped_by_sink = false;
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<Exchange*>(user)->response.body.append(data, size * count);
+  auto* exchange = static_cast<Exchange*>(user);
+  if (exchange->sink != nullptr && *exchange->sink) {
+    long status = 0;
+    curl_easy_getinfo(exchange->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if ((*exchange->sink)(std::string_view(data, size * count))) return size * count;
+      exchange->stopped_by_sink = true;
+      return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
+    }
+  }
+  exchange->response.body.append(data, size * count);
   return size * count;
 }
 
@@ -118,6 +131,8 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
   CURL* handle = Acquire();
   if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
   Exchange exchange;
+  exchange.handle = handle;
+  exchange.sink = &request.on_body;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   std::string url = request.url;
   std::string connect_to;
@@ -202,6 +217,7 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
         core::StrCat(request.method, " ", request.url,
                      ": TLS: ", error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code)));
   }
+  if (code == CURLE_WRITE_ERROR && exchange.stopped_by_sink) code = CURLE_OK;
   if (code != CURLE_OK) {
     *maybe_sent = !(code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
                     code == CURLE_COULDNT_RESOLVE_PROXY);

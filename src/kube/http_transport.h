@@ -1,8 +1,10 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,10 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   absl::Duration timeout = absl::Seconds(30);  // whole request; InfiniteDuration: none
+  // When set, the body of a 2xx response is handed here chunk by chunk as it
+  // arrives instead of being collected (for watch streams); returning false
+  // ends the request early, which is not an error. Error bodies are collected.
+  std::function<bool(std::string_view)> on_body;
 };
 
 struct HttpResponse {

@@ -1,5 +1,6 @@
 #include "kube/rest_client.h"
 
+#include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
 
@@ -83,16 +84,65 @@ absl::Duration RestClient::RetryDelay(int attempt, const absl::Status& error) {
   return options_.backoff.Delay(attempt, [&] { return uniform(rng_); });
 }
 
-absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const std::string& path,
-                                              const QueryParams& query,
-                                              const std::optional<nlohmann::json>& body,
-                                              std::string_view content_type,
-                                              bool retry_too_many_requests) {
+HttpRequest RestClient::NewRequest(const std::string& method, const std::string& path,
+                                   const QueryParams& query) const {
   HttpRequest request;
   request.method = method;
   request.url = core::StrCat(config_.server, path, EncodeQuery(query));
   request.timeout = options_.timeout;
   request.headers = {{"Accept", "application/json"}, {"User-Agent", options_.user_agent}};
+  return request;
+}
+
+absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& options,
+                               const std::function<bool(const WatchEvent&)>& handler) {
+  QueryParams query = {{"watch", "true"}};
+  if (!options.resource_version.empty())
+    query.emplace_back("resourceVersion", options.resource_version);
+  if (!options.label_selector.empty()) query.emplace_back("labelSelector", options.label_selector);
+  if (!options.field_selector.empty()) query.emplace_back("fieldSelector", options.field_selector);
+  if (options.allow_bookmarks) query.emplace_back("allowWatchBookmarks", "true");
+  query.emplace_back("timeoutSeconds", core::StrCat(absl::ToInt64Seconds(options.server_timeout)));
+  const std::string path = ResourcePath(ref);
+  HttpRequest request = NewRequest("GET", path, query);
+  // The server closes the stream at server_timeout; the client gives it a margin.
+  request.timeout = options.server_timeout + absl::Seconds(30);
+  WatchDecoder decoder;
+  absl::Status stream_error;
+  bool stopped = false;
+  std::vector<WatchEvent> events;
+  request.on_body = [&](std::string_view bytes) {
+    events.clear();
+    stream_error = decoder.Feed(bytes, &events);
+    for (const WatchEvent& event : events) {
+      if (!handler(event)) {
+        stopped = true;
+        return false;
+      }
+    }
+    return stream_error.ok();
+  };
+  limiter_.Accept();
+  auto credentials = credentials_.Get();
+  if (!credentials.ok()) return credentials.status();
+  bool maybe_sent = false;
+  auto response = transport_.Do(request, *credentials, &maybe_sent);
+  if (!response.ok()) return response.status();
+  if (response->status < 200 || response->status >= 300) {
+    return DecodeApiError(response->status, response->body, response->Header("retry-after"))
+        .ToStatus();
+  }
+  if (!stream_error.ok()) return core::Annotate(stream_error, core::StrCat("watch ", path));
+  if (stopped) return absl::OkStatus();
+  return decoder.Finish();
+}
+
+absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const std::string& path,
+                                              const QueryParams& query,
+                                              const std::optional<nlohmann::json>& body,
+                                              std::string_view content_type,
+                                              bool retry_too_many_requests) {
+  HttpRequest request = NewRequest(method, path, query);
   if (body.has_value()) {
     request.body = body->dump();
     request.headers.emplace_back("Content-Type", std::string(content_type));

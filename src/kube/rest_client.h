@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "kube/resource.h"
 #include "kube/rest_config.h"
 #include "kube/token_bucket.h"
+#include "kube/watch_decoder.h"
 #include "nlohmann/json.hpp"
 
 namespace nvsx::kube {
@@ -45,6 +47,17 @@ struct ListOptions {
 struct WriteOptions {
   std::string field_manager;
   bool dry_run = false;
+};
+
+struct WatchOptions {
+  // Where to start; empty: the current state, which the server sends as ADDED events.
+  std::string resource_version;
+  std::string label_selector;
+  std::string field_selector;
+  bool allow_bookmarks = true;
+  // The server ends the stream after this long (timeoutSeconds); watch again from
+  // the last resourceVersion seen.
+  absl::Duration server_timeout = absl::Minutes(5);
 };
 
 enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };
@@ -97,6 +110,15 @@ class RestClient {
   absl::Status Evict(const std::string& namespace_name, const std::string& pod,
                      const DeleteOptions& options = {});
 
+  // Streams a watch of `ref` (a collection: no name) to `handler`, event by
+  // event as they arrive. Returns OK when the server ends the stream or the
+  // handler returns false; the API error when the server refuses the watch
+  // (apierrors::IsGone for a resourceVersion too old: relist); a connection
+  // error when it breaks. ERROR events reach the handler (see
+  // WatchErrorStatus). One attempt: reconnecting is the caller's decision.
+  absl::Status Watch(const ResourceRef& ref, const WatchOptions& options,
+                     const std::function<bool(const WatchEvent&)>& handler);
+
   // A request with any method, path (from ResourcePath) and body; the JSON
   // answer, or the decoded error. `content_type` applies when body is set.
   absl::StatusOr<nlohmann::json> Do(const std::string& method, const std::string& path,
@@ -110,6 +132,8 @@ class RestClient {
  private:
   RestClient(RestConfig config, RestClientOptions options);
   absl::Duration RetryDelay(int attempt, const absl::Status& error);
+  HttpRequest NewRequest(const std::string& method, const std::string& path,
+                         const QueryParams& query) const;
 
   const RestConfig config_;
   RestClientOptions options_;

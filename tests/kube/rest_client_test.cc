@@ -1,7 +1,9 @@
 #include "kube/rest_client.h"
 
 #include <atomic>
+#include <thread>
 
+#include "core/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/api_error.h"
@@ -368,6 +370,103 @@ TEST_F(RestClientTest, BadConfigIsRejected) {
   EXPECT_FALSE(RestClient::New(config, options).ok());
   config.server = "https://x";
   EXPECT_FALSE(RestClient::New(config, RestClientOptions{}).ok());
+}
+
+std::string WatchLine(const std::string& type, const std::string& name, int version) {
+  return nlohmann::json{
+             {"type", type},
+             {"object",
+              {{"kind", "Node"},
+               {"metadata", {{"name", name}, {"resourceVersion", std::to_string(version)}}}}}}
+             .dump() +
+         "\n";
+}
+
+TEST_F(RestClientTest, WatchDeliversEventsAsTheyArriveAcrossChunks) {
+  server_.routes().Get("/api/v1/nodes", [](const httplib::Request&, httplib::Response& res) {
+    const std::string stream =
+        WatchLine("ADDED", "a", 5) + WatchLine("MODIFIED", "a", 6) + WatchLine("DELETED", "a", 7);
+    // Cut the stream at odd places so events span chunks.
+    res.set_chunked_content_provider(
+        "application/json", [stream](size_t offset, httplib::DataSink& sink) {
+          if (offset >= stream.size()) {
+            sink.done();
+            return true;
+          }
+          sink.write(stream.data() + offset, std::min<size_t>(37, stream.size() - offset));
+          return true;
+        });
+  });
+  server_.Start();
+  std::vector<std::string> seen;
+  WatchOptions options;
+  options.resource_version = "4";
+  options.label_selector = "nvidia.com/gpu.present=true";
+  absl::Status status = Client()->Watch(
+      ResourceRef{"", "v1", "nodes", "", "", ""}, options, [&](const WatchEvent& event) {
+        seen.push_back(
+            core::StrCat(WatchEventTypeName(event.type), "/",
+                         event.object["metadata"]["resourceVersion"].get<std::string>()));
+        return true;
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(seen, ::testing::ElementsAre("ADDED/5", "MODIFIED/6", "DELETED/7"));
+  const testing::SeenRequest request = server_.seen().back();
+  EXPECT_EQ(request.params.find("watch")->second, "true");
+  EXPECT_EQ(request.params.find("resourceVersion")->second, "4");
+  EXPECT_EQ(request.params.find("allowWatchBookmarks")->second, "true");
+  EXPECT_EQ(request.params.find("timeoutSeconds")->second, "300");
+  EXPECT_EQ(request.params.find("labelSelector")->second, "nvidia.com/gpu.present=true");
+}
+
+TEST_F(RestClientTest, WatchStopsWhenTheHandlerSaysSo) {
+  std::atomic<bool> server_done{false};
+  server_.routes().Get("/api/v1/nodes", [&](const httplib::Request&, httplib::Response& res) {
+    // An endless stream: only the client can end it.
+    res.set_chunked_content_provider(
+        "application/json",
+        [&, version = 0](size_t, httplib::DataSink& sink) mutable {
+          const std::string line = WatchLine("MODIFIED", "a", ++version);
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          return sink.write(line.data(), line.size());
+        },
+        [&](bool) { server_done = true; });
+  });
+  server_.Start();
+  int events = 0;
+  absl::Status status = Client()->Watch(ResourceRef{"", "v1", "nodes", "", "", ""}, {},
+                                        [&](const WatchEvent&) { return ++events < 3; });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(events, 3);
+}
+
+TEST_F(RestClientTest, WatchFromATooOldVersionIsGone) {
+  server_.routes().Get("/api/v1/nodes", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 410;
+    res.set_content(R"json({"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired",
+                        "message":"too old resource version: 1 (50)","code":410})json",
+                    "application/json");
+  });
+  server_.Start();
+  WatchOptions options;
+  options.resource_version = "1";
+  absl::Status status = Client()->Watch(ResourceRef{"", "v1", "nodes", "", "", ""}, options,
+                                        [](const WatchEvent&) { return true; });
+  EXPECT_TRUE(apierrors::IsGone(status)) << status;
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("too old resource version"));
+}
+
+TEST_F(RestClientTest, MalformedWatchStreamIsAnError) {
+  server_.routes().Get("/api/v1/nodes", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(WatchLine("ADDED", "a", 5) + "{\"type\": \"ADDED\", \"object\": {\"trunc",
+                    "application/json");
+  });
+  server_.Start();
+  int events = 0;
+  absl::Status status = Client()->Watch(ResourceRef{"", "v1", "nodes", "", "", ""}, {},
+                                        [&](const WatchEvent&) { return ++events > 0; });
+  EXPECT_EQ(events, 1);
+  EXPECT_FALSE(status.ok());
 }
 
 }  // namespace
