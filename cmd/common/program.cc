@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/duration.h"
+#include "core/str_cat.h"
+
 namespace nvsx::cmd {
 
 absl::StatusOr<core::Logger> MakeStderrLogger(const std::optional<std::string>& level_flag,
@@ -37,6 +40,24 @@ int WaitForTerminationSignal() {
   while (sigwait(&set, &signal) != 0) {
   }
   return signal;
+}
+
+absl::StatusOr<absl::Duration> ParseDurationFlag(const char* flag, const std::string& value) {
+  auto parsed = core::ParseDuration(value);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(core::StrCat(flag, ": ", parsed.status().message()));
+  }
+  return parsed;
+}
+
+absl::StatusOr<std::optional<core::HostPort>> ParseAddressFlag(const char* flag,
+                                                               const std::string& value) {
+  if (value.empty() || value == "none") return std::optional<core::HostPort>();
+  auto parsed = core::ParseHostPort(value);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(core::StrCat(flag, ": ", parsed.status().message()));
+  }
+  return std::optional<core::HostPort>(*parsed);
 }
 
 int ReportError(const char* program, const absl::Status& status) {

@@ -7,9 +7,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/environment.h"
 #include "core/logger.h"
+#include "core/net_address.h"
 
 namespace nvsx::cmd {
 
@@ -30,6 +32,12 @@ absl::StatusOr<core::Logger> MakeStderrLogger(const std::optional<std::string>& 
 void BlockTerminationSignals();
 // Waits for SIGINT or SIGTERM and returns which.
 int WaitForTerminationSignal();
+
+// Flag values parsed with errors that name the flag: "--listen: invalid address ...".
+absl::StatusOr<absl::Duration> ParseDurationFlag(const char* flag, const std::string& value);
+// Empty or "none" means "do not listen" (nullopt).
+absl::StatusOr<std::optional<core::HostPort>> ParseAddressFlag(const char* flag,
+                                                               const std::string& value);
 
 // Prints "program: message" to stderr and returns the exit code for the status:
 // 2 for bad input, 3 for a missing dependency or unreachable service, 1 otherwise.

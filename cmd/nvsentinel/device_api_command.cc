@@ -28,35 +28,17 @@ struct DeviceApiFlags {
   std::optional<std::string> log_level;
 };
 
-absl::StatusOr<absl::Duration> DurationFlag(const char* flag, const std::string& value) {
-  auto parsed = core::ParseDuration(value);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(core::StrCat(flag, ": ", parsed.status().message()));
-  }
-  return parsed;
-}
-
-absl::StatusOr<std::optional<core::HostPort>> AddressFlag(const char* flag,
-                                                          const std::string& value) {
-  if (value.empty() || value == "none") return std::optional<core::HostPort>();
-  auto parsed = core::ParseHostPort(value);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(core::StrCat(flag, ": ", parsed.status().message()));
-  }
-  return std::optional<core::HostPort>(*parsed);
-}
-
 absl::StatusOr<device::DeviceApiServerOptions> BuildOptions(const DeviceApiFlags& flags) {
   device::DeviceApiServerOptions options;
   options.socket_path = flags.socket == "none" ? "" : flags.socket;
-  NVSX_ASSIGN_OR_RETURN(options.listen, AddressFlag("--listen", flags.listen));
+  NVSX_ASSIGN_OR_RETURN(options.listen, ParseAddressFlag("--listen", flags.listen));
   NVSX_ASSIGN_OR_RETURN(options.metrics_listen,
-                        AddressFlag("--metrics-listen", flags.metrics_listen));
+                        ParseAddressFlag("--metrics-listen", flags.metrics_listen));
   options.allow_non_loopback = flags.allow_remote;
   NVSX_ASSIGN_OR_RETURN(options.ready_timeout,
-                        DurationFlag("--ready-timeout", flags.ready_timeout));
+                        ParseDurationFlag("--ready-timeout", flags.ready_timeout));
   NVSX_ASSIGN_OR_RETURN(options.heartbeat_timeout,
-                        DurationFlag("--heartbeat-timeout", flags.heartbeat_timeout));
+                        ParseDurationFlag("--heartbeat-timeout", flags.heartbeat_timeout));
   options.watch_queue_limit = flags.watch_queue_limit;
   options.max_watches = flags.max_watches;
   options.limits.max_gpus = flags.max_gpus;

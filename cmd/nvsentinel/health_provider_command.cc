@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/program.h"
-#include "core/duration.h"
+#include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "health/xid_catalog.h"
 #include "nvml/nvml_backend.h"
@@ -53,18 +53,10 @@ absl::StatusOr<provider::HealthProviderOptions> BuildOptions(const HealthProvide
                                                              const std::string& node) {
   provider::HealthProviderOptions options;
   options.provider_id = core::StrCat("health-provider/", node);
-  auto sample = core::ParseDuration(flags.sample_interval);
-  if (!sample.ok()) {
-    return absl::InvalidArgumentError(
-        core::StrCat("--sample-interval: ", sample.status().message()));
-  }
-  auto beat = core::ParseDuration(flags.heartbeat_interval);
-  if (!beat.ok()) {
-    return absl::InvalidArgumentError(
-        core::StrCat("--heartbeat-interval: ", beat.status().message()));
-  }
-  options.sample_interval = *sample;
-  options.heartbeat_interval = *beat;
+  NVSX_ASSIGN_OR_RETURN(options.sample_interval,
+                        ParseDurationFlag("--sample-interval", flags.sample_interval));
+  NVSX_ASSIGN_OR_RETURN(options.heartbeat_interval,
+                        ParseDurationFlag("--heartbeat-interval", flags.heartbeat_interval));
   return options;
 }
 

@@ -3,11 +3,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "core/str_cat.h"
+#include "core/time_format.h"
 
 namespace nvsx::core {
 namespace {
-
-constexpr char kTimeFormat[] = "%Y-%m-%dT%H:%M:%E3SZ";
 
 // Replaces invalid UTF-8 instead of throwing: a log line must never crash the program.
 std::string SafeDump(const nlohmann::json& value) {
@@ -113,8 +112,7 @@ std::string Logger::FormatText(LogLevel level, std::string_view message,
                                std::initializer_list<LogField> fields) const {
   std::string level_name = absl::AsciiStrToUpper(std::string(LogLevelName(level)));
   level_name.resize(5, ' ');
-  std::string out = StrCat(absl::FormatTime(kTimeFormat, clock_->Now(), absl::UTCTimeZone()), " ",
-                           level_name, " ", message);
+  std::string out = StrCat(FormatTimestampMillis(clock_->Now()), " ", level_name, " ", message);
   for (const LogField& field : bound_fields_) AppendTextField(out, field);
   for (const LogField& field : fields) AppendTextField(out, field);
   out.push_back('\n');
@@ -124,7 +122,7 @@ std::string Logger::FormatText(LogLevel level, std::string_view message,
 std::string Logger::FormatJson(LogLevel level, std::string_view message,
                                std::initializer_list<LogField> fields) const {
   nlohmann::ordered_json line;
-  line["ts"] = absl::FormatTime(kTimeFormat, clock_->Now(), absl::UTCTimeZone());
+  line["ts"] = FormatTimestampMillis(clock_->Now());
   line["level"] = LogLevelName(level);
   line["msg"] = message;
   for (const LogField& field : bound_fields_) line[field.first] = field.second;

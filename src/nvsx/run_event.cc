@@ -1,5 +1,7 @@
 #include "nvsx/run_event.h"
 
+#include "core/time_format.h"
+
 namespace nvsx::op {
 
 std::string_view RunEventName(RunEventType type) {
@@ -30,7 +32,7 @@ std::string_view RunEventName(RunEventType type) {
 
 nlohmann::ordered_json RunEventToJson(const RunEvent& event) {
   nlohmann::ordered_json out;
-  out["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", event.time, absl::UTCTimeZone());
+  out["ts"] = core::FormatTimestampMillis(event.time);
   out["event"] = RunEventName(event.type);
   out["run_id"] = event.run_id;
   if (!event.stage.empty()) out["stage"] = event.stage;

@@ -116,9 +116,6 @@ ApiServer::ApiServer(const core::Clock* clock, ApiServerOptions options)
       store_(clock, options_.store),
       http_(HttpOptions(options_)) {
   httplib::Server& routes = http_.routes();
-  // Without it, a response's header and body writes wait on delayed ACKs
-  // (~40 ms a request on keep-alive connections).
-  routes.set_tcp_nodelay(true);
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     auto handler = [this, method](const httplib::Request& request, httplib::Response& response) {
       Handle(method, request, response);

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "core/str_cat.h"
+#include "core/time_format.h"
 #include "sim/api_error.h"
 
 namespace nvsx::sim {
@@ -80,9 +81,7 @@ ObjectStore::Entry ObjectStore::MakeEntry(json object) {
 ObjectStore::ObjectStore(const core::Clock* clock, ObjectStoreOptions options)
     : clock_(clock), options_(options), random_(options.seed) {}
 
-std::string ObjectStore::Timestamp() {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_->Now(), absl::UTCTimeZone());
-}
+std::string ObjectStore::Timestamp() { return core::FormatTimestamp(clock_->Now()); }
 
 std::string ObjectStore::CurrentResourceVersion() {
   std::lock_guard<std::mutex> lock(mu_);
