@@ -11,8 +11,8 @@ namespace {
 constexpr int kExitBadInput = 2;
 constexpr int kExitUnavailable = 3;
 
-// The demo needs the embedded cluster, the device API and the controllers,
-// which this build does not have yet: say what it will do and fail honestly.
+// The demo needs the publisher, the controllers and the runbook runner, which
+// this build does not have yet: say what it will do and fail honestly.
 int RunDemo() {
   std::fputs(
       "nvsx demo will: start the embedded cluster (nvsentinel sim) with simulated GPU nodes and a\n"
@@ -21,8 +21,9 @@ int RunDemo() {
       "the chain quarantines, drains, reboots and recovers the node, then print the MTTR "
       "breakdown.\n"
       "\n"
-      "nvsx demo: not available in this build: the embedded cluster, controllers and runbook\n"
-      "runner it drives are not built yet. Run ./scripts/test to build and test what exists.\n",
+      "nvsx demo: not available in this build: the HealthEvent publisher, the controllers and\n"
+      "the runbook runner it drives are not built yet. The embedded cluster is: try\n"
+      "./nvsentinel sim (see the README), and ./scripts/test to build and test what exists.\n",
       stderr);
   return kExitUnavailable;
 }
