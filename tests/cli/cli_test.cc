@@ -87,8 +87,8 @@ TEST(CliTest, CmakeInstallPutsProgramsUnderThePrefix) {
     EXPECT_EQ(RunProgram({path.string(), "version"}).exit_code, 0) << path;
   }
   // The manifests travel with the programs.
-  for (const char* manifest : {"healthevents.yaml", "rebootnodes.yaml", "gpuresets.yaml",
-                               "kustomization.yaml"}) {
+  for (const char* manifest :
+       {"healthevents.yaml", "rebootnodes.yaml", "gpuresets.yaml", "kustomization.yaml"}) {
     EXPECT_TRUE(std::filesystem::exists(prefix.path() / "share/nvsx/deploy/crds" / manifest))
         << manifest;
   }
