@@ -8,19 +8,12 @@
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "core/subprocess.h"
+#include "core/text.h"
 
 namespace nvsx::kube {
 namespace {
 
 constexpr absl::Duration kExecTimeout = absl::Minutes(1);
-
-std::string Trim(std::string text) {
-  size_t end = text.find_last_not_of(" \t\r\n");
-  text.erase(end == std::string::npos ? 0 : end + 1);
-  size_t start = text.find_first_not_of(" \t\r\n");
-  text.erase(0, start == std::string::npos ? text.size() : start);
-  return text;
-}
 
 // Reads the ExecCredential `doc` a plugin printed; sets *expiry to its
 // expirationTimestamp or InfiniteFuture. May throw nlohmann::json::exception.
@@ -106,7 +99,7 @@ absl::StatusOr<Credentials> CredentialProvider::FromTokenFile() {
       }
       return core::Annotate(text.status(), "token file");
     }
-    token_ = Trim(*std::move(text));
+    token_ = std::string(core::TrimWhitespace(*text));
     token_mtime_ = mtime;
     token_size_ = size;
     token_read_ = !mtime_error && !size_error;
@@ -156,8 +149,8 @@ absl::StatusOr<Credentials> CredentialProvider::RunExecPlugin() {
     return absl::UnauthenticatedError(core::StrCat(what, ": ", result.status().message(), hint));
   }
   if (!result->Succeeded()) {
-    return absl::UnauthenticatedError(
-        core::StrCat(what, ": ", result->Describe(), ": ", Trim(result->stderr_text)));
+    return absl::UnauthenticatedError(core::StrCat(what, ": ", result->Describe(), ": ",
+                                                   core::TrimWhitespace(result->stderr_text)));
   }
   auto doc = core::ParseJson(result->stdout_text, "output");
   if (!doc.ok())

@@ -2,18 +2,12 @@
 
 #include <charconv>
 #include <optional>
-#include <vector>
 
 #include "core/str_cat.h"
+#include "core/text.h"
 
 namespace nvsx::op {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
 
 std::optional<double> Number(std::string_view text) {
   double value = 0;
@@ -22,27 +16,13 @@ std::optional<double> Number(std::string_view text) {
   return value;
 }
 
-std::vector<std::string_view> Tokens(std::string_view text) {
-  std::vector<std::string_view> tokens;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::string_view(" \t\r\n").find(text[i]) != std::string_view::npos)
-      ++i;
-    const size_t start = i;
-    while (i < text.size() && std::string_view(" \t\r\n").find(text[i]) == std::string_view::npos)
-      ++i;
-    if (i > start) tokens.push_back(text.substr(start, i - start));
-  }
-  return tokens;
-}
-
 }  // namespace
 
 ExpectationResult MatchExpectation(std::string_view expect, std::string_view output) {
-  const std::string_view got = Trim(output);
+  const std::string_view got = core::TrimWhitespace(output);
   for (std::string_view op : {">=", "<=", "==", "!=", ">", "<"}) {
     if (!expect.starts_with(op)) continue;
-    const std::string_view operand = Trim(expect.substr(op.size()));
+    const std::string_view operand = core::TrimWhitespace(expect.substr(op.size()));
     if (op == "==" || op == "!=") {
       const bool equal = got == operand;
       return {equal == (op == "=="),
@@ -52,7 +32,7 @@ ExpectationResult MatchExpectation(std::string_view expect, std::string_view out
     if (!want) {
       return {false, core::StrCat("expect \"", expect, "\": \"", operand, "\" is not a number")};
     }
-    const std::vector<std::string_view> values = Tokens(got);
+    const std::vector<std::string_view> values = core::SplitWhitespace(got);
     if (values.empty()) return {false, core::StrCat("got no output, want ", op, " ", operand)};
     for (std::string_view value : values) {
       const std::optional<double> number = Number(value);

@@ -1,5 +1,7 @@
 #include "nvsx/narration.h"
 
+#include "core/text.h"
+
 namespace nvsx::op {
 
 std::string RenderNarration(std::string_view text,
@@ -14,9 +16,7 @@ std::string RenderNarration(std::string_view text,
       break;
     }
     out.append(text.substr(i, open - i));
-    std::string_view name = text.substr(open + 2, close - open - 2);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    const std::string_view name = core::TrimWhitespace(text.substr(open + 2, close - open - 2));
     auto it = values.find(name);
     out.append(it != values.end() ? std::string_view(it->second)
                                   : text.substr(open, close + 2 - open));
