@@ -114,17 +114,13 @@ absl::StatusOr<v1::Gpu> GpuCache::Get(const std::string& name) const {
   return it->second.gpu;
 }
 
-GpuCache::Snapshot GpuCache::SnapshotLocked() const {
+GpuCache::Snapshot GpuCache::List() const {
+  std::shared_lock lock(mu_);
   Snapshot snapshot;
   snapshot.resource_version = resource_version_;
   snapshot.gpus.reserve(gpus_.size());
   for (const auto& [name, entry] : gpus_) snapshot.gpus.push_back(entry.gpu);
   return snapshot;
-}
-
-GpuCache::Snapshot GpuCache::List() const {
-  std::shared_lock lock(mu_);
-  return SnapshotLocked();
 }
 
 std::vector<GpuEvent> GpuCache::ListAndSubscribe(const std::function<void()>& subscribe) {

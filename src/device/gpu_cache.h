@@ -69,7 +69,6 @@ class GpuCache {
   };
   // Bumps the version onto `entry`, refreshes its ADDED event and publishes `type`.
   void Commit(const char* type, Entry& entry);
-  Snapshot SnapshotLocked() const;
 
   const GpuCacheLimits limits_;
   GpuEventSink* const sink_;
