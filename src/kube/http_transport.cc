@@ -1,10 +1,13 @@
 #include "kube/http_transport.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <mutex>
 
 #include "core/str_cat.h"
 #include "kube/api_error.h"
@@ -55,6 +58,55 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+}  // namespace
+
+// The sockets of one easy handle's connections. curl opens and closes them
+// through these callbacks, and a cancel shuts them down, which wakes curl out
+// of poll() at once (a handle serves one request at a time, so they are that
+// request's, or idle connections that are simply opened again). All three
+// hold `mu`, so a shutdown never reaches a descriptor that was closed and
+// perhaps reused by another thread.
+struct HttpTransport::Sockets {
+  std::mutex mu;
+  std::vector<curl_socket_t> open;
+  bool woken = false;  // the current request was cancelled
+
+  void Wake() {
+    std::lock_guard<std::mutex> guard(mu);
+    woken = true;
+    for (curl_socket_t fd : open) shutdown(fd, SHUT_RDWR);
+  }
+  void Rearm() {
+    std::lock_guard<std::mutex> guard(mu);
+    woken = false;
+  }
+
+  static curl_socket_t Open(void* user, curlsocktype purpose, curl_sockaddr* address) {
+    auto* sockets = static_cast<Sockets*>(user);
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+    std::lock_guard<std::mutex> guard(sockets->mu);
+    if (sockets->woken) return CURL_SOCKET_BAD;  // curl gives up connecting
+    curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD) sockets->open.push_back(fd);
+    return fd;
+  }
+
+  static int Close(void* user, curl_socket_t fd) {
+    auto* sockets = static_cast<Sockets*>(user);
+    std::lock_guard<std::mutex> guard(sockets->mu);
+    std::erase(sockets->open, fd);
+    return close(fd);
+  }
+};
+
+namespace {
+
+// Polled by curl while the transfer runs; catches a cancel that came between
+// two socket operations.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const CancelToken*>(user)->cancelled() ? 1 : 0;
+}
+
 void SetBlob(CURL* handle, CURLoption option, const std::string& pem) {
   curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
   curl_easy_setopt(handle, option, &blob);
@@ -103,33 +155,60 @@ HttpTransport::HttpTransport(TlsConfig tls, absl::Duration connect_timeout)
 }
 
 HttpTransport::~HttpTransport() {
-  for (CURL* handle : idle_) curl_easy_cleanup(handle);
+  // Each handle closes its connections before their Sockets record goes.
+  for (Handle& handle : idle_) curl_easy_cleanup(handle.curl);
+  idle_.clear();
   curl_global_cleanup();
 }
 
-CURL* HttpTransport::Acquire() {
+HttpTransport::Handle HttpTransport::Acquire() {
+  Handle handle;
   {
     std::lock_guard<std::mutex> guard(mu_);
     if (!idle_.empty()) {
-      CURL* handle = idle_.back();
+      handle = std::move(idle_.back());
       idle_.pop_back();
-      curl_easy_reset(handle);  // keeps the handle's live connections
-      return handle;
     }
   }
-  return curl_easy_init();
+  if (handle.curl != nullptr) {
+    curl_easy_reset(handle.curl);  // keeps the handle's live connections
+    handle.sockets->Rearm();
+  } else {
+    handle.curl = curl_easy_init();
+    handle.sockets = std::make_unique<Sockets>();
+  }
+  // Set on every request: curl_easy_reset clears them, and each new
+  // connection must be recorded.
+  curl_easy_setopt(handle.curl, CURLOPT_OPENSOCKETFUNCTION, &Sockets::Open);
+  curl_easy_setopt(handle.curl, CURLOPT_OPENSOCKETDATA, handle.sockets.get());
+  curl_easy_setopt(handle.curl, CURLOPT_CLOSESOCKETFUNCTION, &Sockets::Close);
+  curl_easy_setopt(handle.curl, CURLOPT_CLOSESOCKETDATA, handle.sockets.get());
+  return handle;
 }
 
-void HttpTransport::Release(CURL* handle) {
+void HttpTransport::Release(Handle handle) {
   std::lock_guard<std::mutex> guard(mu_);
-  idle_.push_back(handle);
+  idle_.push_back(std::move(handle));
 }
 
 absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
                                                const Credentials& credentials, bool* maybe_sent) {
   *maybe_sent = false;
-  CURL* handle = Acquire();
+  const CancelToken* cancel = request.cancel;
+  if (cancel != nullptr && cancel->cancelled()) {
+    return absl::CancelledError(core::StrCat(request.method, " ", request.url, ": cancelled"));
+  }
+  Handle pooled = Acquire();
+  CURL* handle = pooled.curl;
   if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
+  uint64_t waker = 0;
+  if (cancel != nullptr) {
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, cancel);
+    Sockets* sockets = pooled.sockets.get();
+    waker = cancel->AddWaker([sockets] { sockets->Wake(); });
+  }
   Exchange exchange;
   exchange.handle = handle;
   exchange.sink = &request.on_body;
@@ -209,7 +288,11 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(handle, CURLOPT_CONNECT_TO, nullptr);
-  Release(handle);
+  if (cancel != nullptr) cancel->RemoveWaker(waker);
+  Release(std::move(pooled));
+  if (cancel != nullptr && code != CURLE_OK && cancel->cancelled()) {
+    return absl::CancelledError(core::StrCat(request.method, " ", request.url, ": cancelled"));
+  }
   if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CERTPROBLEM ||
       code == CURLE_SSL_CACERT_BADFILE) {
     // Not transient: retrying cannot help until the configuration changes.

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "kube/cancel_token.h"
 #include "kube/credential_provider.h"
 #include "kube/rest_config.h"
 
@@ -27,6 +29,9 @@ struct HttpRequest {
   // arrives instead of being collected (for watch streams); returning false
   // ends the request early, which is not an error. Error bodies are collected.
   std::function<bool(std::string_view)> on_body;
+  // When set, Cancel() on it ends the request promptly (even a stream that
+  // is idle, by shutting its socket down) with a Cancelled status.
+  const CancelToken* cancel = nullptr;
 };
 
 struct HttpResponse {
@@ -51,18 +56,26 @@ class HttpTransport {
   // Sends `request` with `credentials`. Any HTTP answer is a response (4xx and
   // 5xx included); a request that got none fails with a ConnectionError
   // status, and *maybe_sent tells whether the server may have received it
-  // (false only when the connection itself could not be made).
+  // (false only when the connection itself could not be made). A request
+  // whose cancel token fired fails with a Cancelled status.
   absl::StatusOr<HttpResponse> Do(const HttpRequest& request, const Credentials& credentials,
                                   bool* maybe_sent);
 
  private:
-  CURL* Acquire();
-  void Release(CURL* handle);
+  struct Sockets;  // the sockets a handle's connections use
+  // An easy handle with its connections and the record of their sockets,
+  // which lives as long as they do.
+  struct Handle {
+    CURL* curl = nullptr;
+    std::unique_ptr<Sockets> sockets;
+  };
+  Handle Acquire();
+  void Release(Handle handle);
 
   const TlsConfig tls_;
   const absl::Duration connect_timeout_;
   std::mutex mu_;
-  std::vector<CURL*> idle_;
+  std::vector<Handle> idle_;
 };
 
 }  // namespace nvsx::kube

@@ -107,6 +107,7 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
   HttpRequest request = NewRequest("GET", path, query);
   // The server closes the stream at server_timeout; the client gives it a margin.
   request.timeout = options.server_timeout + absl::Seconds(30);
+  request.cancel = options.cancel;
   WatchDecoder decoder;
   absl::Status stream_error;
   bool stopped = false;
@@ -127,6 +128,7 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
   if (!credentials.ok()) return credentials.status();
   bool maybe_sent = false;
   auto response = transport_.Do(request, *credentials, &maybe_sent);
+  if (options.cancel != nullptr && options.cancel->cancelled()) return absl::OkStatus();
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) {
     return DecodeApiError(response->status, response->body, response->Header("retry-after"))
@@ -142,7 +144,17 @@ absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const s
                                               const std::optional<nlohmann::json>& body,
                                               std::string_view content_type,
                                               bool retry_too_many_requests) {
+  return Send(method, path, query, body, content_type, retry_too_many_requests, nullptr);
+}
+
+absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const std::string& path,
+                                                const QueryParams& query,
+                                                const std::optional<nlohmann::json>& body,
+                                                std::string_view content_type,
+                                                bool retry_too_many_requests,
+                                                const CancelToken* cancel) {
   HttpRequest request = NewRequest(method, path, query);
+  request.cancel = cancel;
   if (body.has_value()) {
     request.body = body->dump();
     request.headers.emplace_back("Content-Type", std::string(content_type));
@@ -157,7 +169,8 @@ absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const s
     absl::Status error;
     if (!response.ok()) {
       error = response.status();
-      if (!apierrors::IsConnectionError(error)) return error;  // TLS misconfiguration
+      // TLS misconfiguration, or cancelled.
+      if (!apierrors::IsConnectionError(error)) return error;
     } else if (response->status >= 200 && response->status < 300) {
       if (response->body.empty()) return nlohmann::json::object();
       nlohmann::json parsed = nlohmann::json::parse(response->body, nullptr, false);
@@ -180,7 +193,12 @@ absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const s
         !Retryable(method, error, maybe_sent, retry_too_many_requests)) {
       return error;
     }
-    options_.clock->SleepFor(RetryDelay(attempt, error));
+    if (cancel == nullptr) {
+      options_.clock->SleepFor(RetryDelay(attempt, error));
+    } else if (!cancel->WaitUntil(options_.clock,
+                                  options_.clock->Now() + RetryDelay(attempt, error))) {
+      return absl::CancelledError(core::StrCat(method, " ", path, ": cancelled"));
+    }
   }
 }
 
@@ -198,7 +216,8 @@ absl::StatusOr<nlohmann::json> RestClient::List(const ResourceRef& ref,
   if (!options.resource_version.empty()) {
     query.emplace_back("resourceVersion", options.resource_version);
   }
-  return Do("GET", ResourcePath(ref), query, std::nullopt);
+  return Send("GET", ResourcePath(ref), query, std::nullopt, "application/json",
+              /*retry_too_many_requests=*/true, options.cancel);
 }
 
 absl::StatusOr<nlohmann::json> RestClient::ListAll(const ResourceRef& ref, ListOptions options) {

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/environment.h"
 #include "kube/backoff.h"
+#include "kube/cancel_token.h"
 #include "kube/credential_provider.h"
 #include "kube/http_transport.h"
 #include "kube/resource.h"
@@ -42,6 +43,9 @@ struct ListOptions {
   int64_t limit = 0;  // 0: no limit
   std::string continue_token;
   std::string resource_version;
+  // When set and cancelled, the request (and its retries) end with a
+  // Cancelled status.
+  const CancelToken* cancel = nullptr;
 };
 
 struct WriteOptions {
@@ -58,6 +62,9 @@ struct WatchOptions {
   // The server ends the stream after this long (timeoutSeconds); watch again from
   // the last resourceVersion seen.
   absl::Duration server_timeout = absl::Minutes(5);
+  // When set, Cancel() ends the watch promptly from any thread, even while
+  // no event arrives; Watch then returns OK.
+  const CancelToken* cancel = nullptr;
 };
 
 enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };
@@ -114,8 +121,9 @@ class RestClient {
   // event as they arrive. Returns OK when the server ends the stream or the
   // handler returns false; the API error when the server refuses the watch
   // (apierrors::IsGone for a resourceVersion too old: relist); a connection
-  // error when it breaks. ERROR events reach the handler (see
-  // WatchErrorStatus). One attempt: reconnecting is the caller's decision.
+  // error when it breaks; OK at once when options.cancel fires. ERROR events
+  // reach the handler (see WatchErrorStatus). One attempt: reconnecting is
+  // the caller's decision.
   absl::Status Watch(const ResourceRef& ref, const WatchOptions& options,
                      const std::function<bool(const WatchEvent&)>& handler);
 
@@ -132,6 +140,12 @@ class RestClient {
  private:
   RestClient(RestConfig config, RestClientOptions options);
   absl::Duration RetryDelay(int attempt, const absl::Status& error);
+  // Do(), stopping early (Cancelled) when `cancel` fires.
+  absl::StatusOr<nlohmann::json> Send(const std::string& method, const std::string& path,
+                                      const QueryParams& query,
+                                      const std::optional<nlohmann::json>& body,
+                                      std::string_view content_type, bool retry_too_many_requests,
+                                      const CancelToken* cancel);
   HttpRequest NewRequest(const std::string& method, const std::string& path,
                          const QueryParams& query) const;
 
