@@ -9,6 +9,7 @@
 #include "core/environment.h"
 #include "nvsentinel/device_api_command.h"
 #include "nvsentinel/health_provider_command.h"
+#include "nvsentinel/publisher_command.h"
 #include "nvsentinel/sim_command.h"
 #include "nvsx_version.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   std::vector<std::function<int()>> commands = {
       nvsx::cmd::AddDeviceApiCommand(app, env),
       nvsx::cmd::AddHealthProviderCommand(app, env),
+      nvsx::cmd::AddPublisherCommand(app, env),
       nvsx::cmd::AddSimCommand(app, env),
   };
   CLI::App* version = app.add_subcommand("version", "Print the version");

@@ -1,13 +1,17 @@
 #include "sim/api_server.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "core/json_load.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "core/yaml_load.h"
 #include "sim/api_error.h"
 #include "sim/eviction.h"
+#include "sim/grace_period.h"
 #include "sim/json_patch.h"
 #include "sim/openapi.h"
 #include "sim/schema_validation.h"
@@ -64,6 +68,10 @@ std::optional<int64_t> IntParam(const httplib::Request& request, const char* nam
   return value;
 }
 
+bool IsPods(const ResourceInfo& resource) {
+  return resource.group.empty() && resource.resource == "pods";
+}
+
 std::string DefaultNamespaceFor(const ResourceInfo& resource, const RequestPath& path) {
   return resource.namespaced ? path.namespace_name : "";
 }
@@ -115,7 +123,20 @@ ApiServer::ApiServer(const core::Clock* clock, ApiServerOptions options)
       options_(std::move(options)),
       store_(clock, options_.store),
       http_(HttpOptions(options_)) {
-  httplib::Server& routes = http_.routes();
+  RegisterRoutes(http_.routes());
+  if (!options_.tls_cert_pem.empty()) {
+    absl::StatusOr<std::unique_ptr<TlsHttpServer>> tls =
+        TlsHttpServer::New(HttpOptions(options_), options_.tls_cert_pem, options_.tls_key_pem);
+    if (tls.ok()) {
+      tls_ = *std::move(tls);
+      RegisterRoutes(tls_->routes());
+    } else {
+      tls_error_ = tls.status();
+    }
+  }
+}
+
+void ApiServer::RegisterRoutes(httplib::Server& routes) {
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     auto handler = [this, method](const httplib::Request& request, httplib::Response& response) {
       Handle(method, request, response);
@@ -142,9 +163,35 @@ ApiServer::ApiServer(const core::Clock* clock, ApiServerOptions options)
 
 ApiServer::~ApiServer() { Stop(); }
 
-std::string ApiServer::url() const { return core::StrCat("http://", http_.address()); }
+uint16_t ApiServer::port() const { return tls_ ? tls_->port() : http_.port(); }
+
+std::string ApiServer::address() const { return tls_ ? tls_->address() : http_.address(); }
+
+std::string ApiServer::url() const {
+  return core::StrCat(tls_ ? "https://" : "http://", address());
+}
+
+absl::Status ApiServer::RestoreState() {
+  NVSX_ASSIGN_OR_RETURN(state_, StateFile::Open(options_.state_file));
+  NVSX_ASSIGN_OR_RETURN(StateFile::Contents saved, state_->Load());
+  NVSX_RETURN_IF_ERROR(store_.Restore(saved.objects, saved.resource_version));
+  // The saved CRDs define resources again.
+  const std::string crds =
+      Builtin("apiextensions.k8s.io", "customresourcedefinitions").GroupResource();
+  for (const SavedObject& object : saved.objects) {
+    if (object.group_resource != crds) continue;
+    absl::Status registered = registry_.AddCrd(json::parse(object.text));
+    if (!registered.ok()) {
+      return core::Annotate(
+          registered, core::StrCat("--state ", options_.state_file.string(), ": CRD ", object.key));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ApiServer::Start() {
+  if (!options_.state_file.empty() && state_ == nullptr) NVSX_RETURN_IF_ERROR(RestoreState());
+  if (state_ != nullptr) store_.SetJournal(state_.get());
   ResourceInfo namespaces = Builtin("", "namespaces");
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     absl::StatusOr<json> created = store_.Create(
@@ -154,12 +201,18 @@ absl::Status ApiServer::Start() {
     }
   }
   stopping_ = false;
-  return http_.Start();
+  if (!tls_error_.ok()) return tls_error_;
+  return tls_ ? tls_->Start() : http_.Start();
 }
 
 void ApiServer::Stop() {
   stopping_ = true;
+  if (tls_) tls_->Stop();
   http_.Stop();
+  if (state_ != nullptr) {
+    store_.SetJournal(nullptr);
+    state_->Checkpoint().IgnoreError();  // the writes are in the log already
+  }
 }
 
 ResourceInfo ApiServer::Builtin(const std::string& group, const std::string& resource) const {
@@ -172,13 +225,31 @@ ResourceInfo ApiServer::Builtin(const std::string& group, const std::string& res
 void ApiServer::Handle(const std::string& method, const httplib::Request& request,
                        httplib::Response& response) {
   Call call{method, request, response, {}, {}};
-  absl::Status status;
+  absl::Status status = Authenticate(request);
   try {
-    status = Route(call);
+    if (status.ok()) status = Route(call);
   } catch (const std::exception& error) {
     status = ApiError(500, "InternalError", core::StrCat("internal error: ", error.what()));
   }
   if (!status.ok()) call.Reply(HttpCodeOf(status), ToKubeStatus(status));
+}
+
+absl::Status ApiServer::Authenticate(const httplib::Request& request) const {
+  if (options_.bearer_token.empty()) return absl::OkStatus();
+  const std::string header = request.get_header_value("Authorization");
+  constexpr size_t kScheme = 7;  // "Bearer ", in any case
+  if (header.empty() && (request.path == "/version" || request.path == "/version/")) {
+    return absl::OkStatus();
+  }
+  if (header.size() > kScheme && absl::AsciiStrToLower(header.substr(0, kScheme)) == "bearer ") {
+    const std::string given = header.substr(kScheme);
+    // Compared in constant time, so the answer's timing does not leak the token.
+    if (given.size() == options_.bearer_token.size() &&
+        CRYPTO_memcmp(given.data(), options_.bearer_token.data(), given.size()) == 0) {
+      return absl::OkStatus();
+    }
+  }
+  return ApiError(401, "Unauthorized", "Unauthorized");
 }
 
 absl::Status ApiServer::Route(Call& call) {
@@ -199,7 +270,7 @@ absl::Status ApiServer::Route(Call& call) {
   if (path == "/api" || path == "/api/" || path == "/apis" || path == "/apis/") {
     if (call.method != "GET") return MethodNotSupported("discovery", call.method);
     call.Reply(200, path.starts_with("/apis") ? registry_.ApiGroupList()
-                                              : registry_.ApiVersions(http_.address()));
+                                              : registry_.ApiVersions(address()));
     return absl::OkStatus();
   }
   if (path == "/openapi/v3" || path.starts_with("/openapi/v3/")) {
@@ -613,6 +684,8 @@ absl::Status ApiServer::Patch(Call& call) {
                       "application/merge-patch+json or application/json-patch+json");
     }
     kind = Kind::kStrategic;
+  } else if (type == "application/apply-patch+yaml") {
+    return Apply(call);
   } else {
     return UnsupportedMediaType(type);
   }
@@ -657,12 +730,60 @@ absl::Status ApiServer::Patch(Call& call) {
   return absl::OkStatus();
 }
 
+absl::Status ApiServer::Apply(Call& call) {
+  if (call.http.get_param_value("fieldManager").empty()) {
+    return BadRequest("PATCH, application/apply-patch+yaml requires fieldManager parameter");
+  }
+  absl::StatusOr<YAML::Node> yaml = core::ParseYaml(call.http.body, "applied configuration");
+  if (!yaml.ok()) return BadRequest(core::ToStd(yaml.status().message()));
+  json applied = core::YamlToJson(*yaml);
+  if (!applied.is_object()) return BadRequest("the applied configuration must be an object");
+  const std::string name = applied.value("metadata", json::object()).value("name", "");
+  if (name != call.path.name) {
+    return BadRequest(core::StrCat("the name of the applied configuration (", name,
+                                   ") does not match the name on the URL (", call.path.name, ")"));
+  }
+  applied["metadata"].erase("resourceVersion");
+  applied["metadata"].erase("managedFields");
+  const ResourceInfo& resource = call.resource;
+  const std::string namespace_name = DefaultNamespaceFor(resource, call.path);
+  const bool strict = StrictFields(call.http);
+  const Subresource sub =
+      call.path.subresource == "status" ? Subresource::kStatus : Subresource::kMain;
+  absl::StatusOr<json> current = store_.Get(resource, namespace_name, call.path.name);
+  if (!current.ok() && current.status().code() == absl::StatusCode::kNotFound &&
+      sub == Subresource::kMain) {
+    // Applying what is not there creates it.
+    if (resource.namespaced) NVSX_RETURN_IF_ERROR(RequireNamespace(namespace_name));
+    NVSX_RETURN_IF_ERROR(Validate(resource, applied, strict));
+    NVSX_RETURN_IF_ERROR(PrepareCreate(resource, applied));
+    NVSX_ASSIGN_OR_RETURN(json created,
+                          store_.Create(resource, namespace_name, std::move(applied)));
+    NVSX_RETURN_IF_ERROR(AfterWrite(resource, created));
+    call.Reply(201, created);
+    return absl::OkStatus();
+  }
+  NVSX_RETURN_IF_ERROR(current.status());
+  auto merge = [&](const json& stored) -> absl::StatusOr<json> {
+    json patched = ApplyMergePatch(stored, applied);
+    NVSX_RETURN_IF_ERROR(Validate(resource, patched, strict));
+    return patched;
+  };
+  NVSX_ASSIGN_OR_RETURN(json updated,
+                        store_.Mutate(resource, namespace_name, call.path.name, merge, sub));
+  NVSX_RETURN_IF_ERROR(AfterWrite(resource, updated));
+  call.Reply(200, updated);
+  return absl::OkStatus();
+}
+
 absl::Status ApiServer::Delete(Call& call) {
   if (!call.path.subresource.empty()) return MethodNotSupported(call.resource.kind, "delete");
   DeleteOptions options;
+  json delete_options;
   if (!call.http.body.empty()) {
     absl::StatusOr<json> body = core::ParseJson(call.http.body, "delete options");
     if (!body.ok()) return BadRequest(core::ToStd(body.status().message()));
+    delete_options = *body;
     if (body->contains("preconditions") && (*body)["preconditions"].is_object()) {
       const json& preconditions = (*body)["preconditions"];
       if (preconditions.contains("resourceVersion") &&
@@ -674,12 +795,15 @@ absl::Status ApiServer::Delete(Call& call) {
       }
     }
   }
+  const std::string namespace_name = DefaultNamespaceFor(call.resource, call.path);
+  NVSX_ASSIGN_OR_RETURN(options.grace_period_seconds,
+                        GracePeriodFor(call.resource, namespace_name, call.path.name,
+                                       RequestedGracePeriod(delete_options, call.http)));
   NVSX_ASSIGN_OR_RETURN(json deleted,
-                        store_.Delete(call.resource, DefaultNamespaceFor(call.resource, call.path),
-                                      call.path.name, options));
+                        store_.Delete(call.resource, namespace_name, call.path.name, options));
+  // Marked for a grace period or held by finalizers: it is still there.
   const bool pending = deleted["metadata"].contains("deletionTimestamp") &&
-                       deleted["metadata"].contains("finalizers") &&
-                       !deleted["metadata"]["finalizers"].empty();
+                       store_.Get(call.resource, namespace_name, call.path.name).ok();
   if (!pending) NVSX_RETURN_IF_ERROR(AfterDelete(call.resource, deleted));
   if (pending || call.resource.resource == "pods") {
     call.Reply(200, deleted);
@@ -689,18 +813,34 @@ absl::Status ApiServer::Delete(Call& call) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> ApiServer::GracePeriodFor(const ResourceInfo& resource,
+                                                  const std::string& namespace_name,
+                                                  const std::string& name,
+                                                  std::optional<int64_t> requested) {
+  if (!IsPods(resource) || !options_.pod_grace_periods) return 0;
+  NVSX_ASSIGN_OR_RETURN(json pod, store_.Get(resource, namespace_name, name));
+  return PodGracePeriod(pod, requested);
+}
+
 absl::Status ApiServer::DeleteCollection(Call& call) {
   NVSX_ASSIGN_OR_RETURN(ListOptions options, ParseListOptions(call.http));
   options.limit = 0;
   NVSX_ASSIGN_OR_RETURN(ListResult result,
                         store_.List(call.resource, call.path.namespace_name, options));
   json items = json::array();
+  const std::optional<int64_t> requested = RequestedGracePeriod(json(), call.http);
   for (const auto& item : result.items) {
     const json& metadata = (*item)["metadata"];
+    DeleteOptions delete_options;
+    if (IsPods(call.resource) && options_.pod_grace_periods) {
+      delete_options.grace_period_seconds = PodGracePeriod(*item, requested);
+    }
     absl::StatusOr<json> deleted = store_.Delete(call.resource, metadata.value("namespace", ""),
-                                                 metadata.value("name", ""), {});
+                                                 metadata.value("name", ""), delete_options);
     if (!deleted.ok()) continue;  // gone meanwhile
-    NVSX_RETURN_IF_ERROR(AfterDelete(call.resource, *deleted));
+    if (delete_options.grace_period_seconds == 0) {
+      NVSX_RETURN_IF_ERROR(AfterDelete(call.resource, *deleted));
+    }
     items.push_back(*deleted);
   }
   call.Reply(200, {{"kind", core::StrCat(call.resource.kind, "List")},
@@ -732,8 +872,13 @@ absl::Status ApiServer::Evict(Call& call) {
     for (const auto& other : all.items) pods.push_back(*other);
   }
   NVSX_RETURN_IF_ERROR(CheckEviction(pod, budget_objects, pods));
-  NVSX_ASSIGN_OR_RETURN(json deleted,
-                        store_.Delete(call.resource, call.path.namespace_name, call.path.name, {}));
+  DeleteOptions options;
+  if (options_.pod_grace_periods) {
+    options.grace_period_seconds = PodGracePeriod(
+        pod, RequestedGracePeriod(eviction.value("deleteOptions", json()), call.http));
+  }
+  NVSX_ASSIGN_OR_RETURN(json deleted, store_.Delete(call.resource, call.path.namespace_name,
+                                                    call.path.name, options));
   call.Reply(201, {{"kind", "Status"},
                    {"apiVersion", "v1"},
                    {"metadata", json::object()},

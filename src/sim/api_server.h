@@ -7,13 +7,16 @@
 // Definitions and the resources they define, Table output). Every error is a
 // Kubernetes Status object with the code the real server would send.
 //
-// Not yet: TLS and authentication, OpenAPI documents (kubectl falls back),
-// server-side apply, protobuf.
+// Optional https and bearer-token authentication (see ApiServerOptions).
+// Server-side apply without field ownership. Not yet: full OpenAPI
+// documents (kubectl falls back), protobuf.
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -24,6 +27,8 @@
 #include "sim/object_store.h"
 #include "sim/request_path.h"
 #include "sim/resource_registry.h"
+#include "sim/state_file.h"
+#include "sim/tls_http_server.h"
 
 namespace nvsx::sim {
 
@@ -38,6 +43,23 @@ struct ApiServerOptions {
   // Watches without timeoutSeconds end after this long (clients re-watch).
   absl::Duration default_watch_timeout = absl::Minutes(30);
   ObjectStoreOptions store;
+  // Deleting (or evicting) a pod bound to a node marks it for its grace
+  // period and leaves its removal to a kubelet (SimKubelet), as on a real
+  // cluster. Off, pods go at once: with no kubelet running, a bound pod would
+  // otherwise stay Terminating for ever.
+  bool pod_grace_periods = false;
+  // When not empty, requests must carry "Authorization: Bearer <token>":
+  // a wrong token is 401 Unauthorized everywhere, a missing one everywhere
+  // but /version (open to anonymous clients on a real server, as are
+  // /healthz and /readyz).
+  std::string bearer_token;
+  // With a certificate and key (PEM; see MakeSelfSignedTls), the server
+  // speaks https only.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  // When set, objects are loaded from this SQLite file at Start() and every
+  // change is written through to it (see StateFile).
+  std::filesystem::path state_file;
 };
 
 class ApiServer {
@@ -48,13 +70,13 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Creates the default namespaces and starts serving.
+  // Loads the state file (once), creates the default namespaces and starts serving.
   absl::Status Start();
   // Ends open watches, stops serving and joins the server thread. Idempotent.
   void Stop();
 
-  uint16_t port() const { return http_.port(); }
-  // "http://127.0.0.1:PORT".
+  uint16_t port() const;
+  // "http://127.0.0.1:PORT", or https:// with TLS.
   std::string url() const;
 
   ObjectStore& store() { return store_; }
@@ -65,6 +87,11 @@ class ApiServer {
 
   void Handle(const std::string& method, const httplib::Request& request,
               httplib::Response& response);
+  void RegisterRoutes(httplib::Server& routes);
+  absl::Status RestoreState();
+  // "127.0.0.1:PORT" of whichever server serves.
+  std::string address() const;
+  absl::Status Authenticate(const httplib::Request& request) const;
   absl::Status Route(Call& call);
   absl::Status Discovery(Call& call);
   absl::Status Get(Call& call);
@@ -73,6 +100,10 @@ class ApiServer {
   absl::Status Create(Call& call);
   absl::Status Update(Call& call);
   absl::Status Patch(Call& call);
+  // Server-side apply, simplified: the applied configuration creates the
+  // object or is merged into it (as a JSON merge patch). Field ownership is
+  // not tracked, so there are no conflicts: the last applier wins.
+  absl::Status Apply(Call& call);
   absl::Status Delete(Call& call);
   absl::Status DeleteCollection(Call& call);
   absl::Status Evict(Call& call);
@@ -86,12 +117,21 @@ class ApiServer {
   // fields, or refuses them when `strict`.
   absl::Status Validate(const ResourceInfo& resource, nlohmann::json& object, bool strict);
   ResourceInfo Builtin(const std::string& group, const std::string& resource) const;
+  // The grace period a delete of this object gets (0 but for bound pods
+  // when options_.pod_grace_periods).
+  absl::StatusOr<int64_t> GracePeriodFor(const ResourceInfo& resource,
+                                         const std::string& namespace_name, const std::string& name,
+                                         std::optional<int64_t> requested);
 
   const core::Clock* const clock_;
   const ApiServerOptions options_;
   ObjectStore store_;
   ResourceRegistry registry_;
   core::HttpServer http_;
+  // Serves instead of http_ when the options carry a certificate.
+  std::unique_ptr<TlsHttpServer> tls_;
+  absl::Status tls_error_;  // why tls_ could not be made; Start() reports it
+  std::unique_ptr<StateFile> state_;
   std::atomic<bool> stopping_{false};
   // Evictions check budgets and delete as one step.
   std::mutex eviction_mu_;

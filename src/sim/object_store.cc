@@ -304,7 +304,10 @@ absl::StatusOr<json> ObjectStore::WriteLocked(const ResourceInfo& resource, Buck
 
   next_metadata["resourceVersion"] = std::to_string(++resource_version_);
   Entry stored = MakeEntry(std::move(next));
-  if (current_metadata.contains("deletionTimestamp") && !HasFinalizers(*stored.object)) {
+  // Only an object that waits for nothing but its finalizers goes when they
+  // are emptied; one in its grace period waits for its final delete.
+  if (current_metadata.contains("deletionTimestamp") && !HasFinalizers(*stored.object) &&
+      current_metadata.value("deletionGracePeriodSeconds", int64_t{0}) == 0) {
     bucket.erase(key);
     RecordLocked({resource_version_, resource.GroupResource(), "DELETED", stored, nullptr});
     return *stored.object;
@@ -339,11 +342,16 @@ absl::StatusOr<json> ObjectStore::Delete(const ResourceInfo& resource,
                                  ") does not match the UID in record (", metadata.value("uid", ""),
                                  "). The object might have been deleted and then recreated"));
   }
-  if (HasFinalizers(*current)) {
-    if (metadata.contains("deletionTimestamp")) return *current;
+  const int64_t grace = std::max<int64_t>(0, options.grace_period_seconds);
+  if (grace > 0 || HasFinalizers(*current)) {
+    if (metadata.contains("deletionTimestamp") &&
+        grace >= metadata.value("deletionGracePeriodSeconds", int64_t{0})) {
+      return *current;
+    }
     json marked = *current;
-    marked["metadata"]["deletionTimestamp"] = Timestamp();
-    marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+    marked["metadata"]["deletionTimestamp"] =
+        core::FormatTimestamp(clock_->Now() + absl::Seconds(grace));
+    marked["metadata"]["deletionGracePeriodSeconds"] = grace;
     marked["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
     Entry stored = MakeEntry(std::move(marked));
     it->second = stored;
@@ -358,7 +366,43 @@ absl::StatusOr<json> ObjectStore::Delete(const ResourceInfo& resource,
   return *stored.object;
 }
 
+absl::Status ObjectStore::Restore(const std::vector<SavedObject>& objects,
+                                  int64_t resource_version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (resource_version_ != 0) {
+    return absl::FailedPreconditionError("the store can only be restored before it is used");
+  }
+  for (const SavedObject& saved : objects) {
+    json object = json::parse(saved.text, nullptr, false);
+    if (!object.is_object()) {
+      return absl::DataLossError(core::StrCat("saved object ", saved.group_resource, " ", saved.key,
+                                              " is not a JSON object"));
+    }
+    bool ok = false;
+    const int64_t version = ParseVersion(MetadataOf(object).value("resourceVersion", ""), &ok);
+    if (ok) resource_version = std::max(resource_version, version);
+    buckets_[saved.group_resource][saved.key] = MakeEntry(std::move(object));
+  }
+  resource_version_ = resource_version;
+  compacted_ = resource_version;
+  return absl::OkStatus();
+}
+
+void ObjectStore::SetJournal(ObjectJournal* journal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  journal_ = journal;
+}
+
 void ObjectStore::RecordLocked(Change change) {
+  if (journal_ != nullptr) {
+    const json& metadata = MetadataOf(*change.entry.object);
+    const std::string key = Key(metadata.value("namespace", ""), metadata.value("name", ""));
+    if (change.type == "DELETED") {
+      journal_->Remove(change.group_resource, key, change.resource_version);
+    } else {
+      journal_->Put({change.group_resource, key, *change.entry.text}, change.resource_version);
+    }
+  }
   DeliverLocked(change);
   history_.push_back(std::move(change));
   while (history_.size() > options_.history_limit) {

@@ -61,6 +61,30 @@ struct ListResult {
 struct DeleteOptions {
   std::optional<std::string> resource_version;  // precondition
   std::optional<std::string> uid;               // precondition
+  // Graceful deletion: above 0 the object is only marked (deletionTimestamp
+  // = now + grace, deletionGracePeriodSeconds = grace) and goes when deleted
+  // again with 0, as a kubelet does once a pod has stopped. A second delete
+  // may shorten the grace period, never lengthen it.
+  int64_t grace_period_seconds = 0;
+};
+
+// One stored object as a journal saves it: the resource's GroupResource(),
+// "namespace/name" ("/name" when cluster-scoped) and the object's JSON.
+struct SavedObject {
+  std::string group_resource;
+  std::string key;
+  std::string text;
+};
+
+// Where the store writes every change through, e.g. a StateFile. Called
+// under the store's lock, in resourceVersion order, so it must be quick and
+// must not call back into the store.
+class ObjectJournal {
+ public:
+  virtual ~ObjectJournal() = default;
+  virtual void Put(const SavedObject& object, int64_t resource_version) = 0;
+  virtual void Remove(const std::string& group_resource, const std::string& key,
+                      int64_t resource_version) = 0;
 };
 
 // Which part of an object an update writes, for resources with a status
@@ -99,9 +123,10 @@ class ObjectStore {
                                         const std::string& namespace_name, const std::string& name,
                                         const Mutation& mutate, Subresource subresource);
 
-  // Deletes an object, or, while it has finalizers, marks it with
-  // deletionTimestamp; it goes when an update empties its finalizers.
-  // Returns the object as deleted (or as marked).
+  // Deletes an object, or marks it with deletionTimestamp while it has a
+  // grace period (see DeleteOptions) or finalizers; one held only by
+  // finalizers goes when an update empties them. Returns the object as
+  // deleted (or as marked).
   absl::StatusOr<nlohmann::json> Delete(const ResourceInfo& resource,
                                         const std::string& namespace_name, const std::string& name,
                                         const DeleteOptions& options);
@@ -118,6 +143,15 @@ class ObjectStore {
                                      const std::string& kind);
 
   std::string CurrentResourceVersion();
+
+  // Puts saved objects back, before anything else is stored, with no watch
+  // events: the resourceVersion counter goes on from `resource_version` (and
+  // watches from before it get 410 Expired, the history being gone).
+  absl::Status Restore(const std::vector<SavedObject>& objects, int64_t resource_version);
+
+  // Every later change is written through to `journal` (null: none), which
+  // must outlive the store or be detached first.
+  void SetJournal(ObjectJournal* journal);
 
   // RFC 3339 UTC with seconds, as Kubernetes timestamps read.
   std::string Timestamp();
@@ -158,6 +192,7 @@ class ObjectStore {
   std::deque<Change> history_;
   std::map<std::string, std::vector<std::weak_ptr<WatchStream>>> watchers_;
   std::mt19937_64 random_;
+  ObjectJournal* journal_ = nullptr;
 };
 
 }  // namespace nvsx::sim

@@ -50,6 +50,9 @@ std::vector<ResourceInfo> BuiltinResources() {
       Builtin("", "v1", "events", "Event", true, {"ev"}, {}),
       Builtin("", "v1", "configmaps", "ConfigMap", true, {"cm"}, {}),
       Builtin("coordination.k8s.io", "v1", "leases", "Lease", true, {}, {}),
+      // Owners of pods: `kubectl drain` looks a DaemonSet pod's owner up.
+      Builtin("apps", "v1", "daemonsets", "DaemonSet", true, {"ds"}, {"status"}),
+      Builtin("apps", "v1", "replicasets", "ReplicaSet", true, {"rs"}, {"status"}),
       Builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, {"pdb"},
               {"status"}),
       Builtin("events.k8s.io", "v1", "events", "Event", true, {"ev"}, {}),

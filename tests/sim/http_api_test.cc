@@ -83,7 +83,9 @@ TEST_F(HttpApiTest, BadInputIsAStatusAndTheServerStaysUp) {
   body = ExpectStatus(
       client.Post("/api/v1/namespaces/default/configmaps", huge, "application/json"), 413);
   EXPECT_EQ(body["reason"], "RequestEntityTooLarge");
-  ExpectStatus(client.Patch("/api/v1/nodes/n1", "{}", "application/apply-patch+yaml"), 415);
+  body = ExpectStatus(client.Patch("/api/v1/nodes/n1", "{}", "application/apply-patch+yaml"), 400);
+  EXPECT_THAT(body["message"].get<std::string>(), HasSubstr("requires fieldManager"));
+  ExpectStatus(client.Patch("/api/v1/nodes/n1", "{}", "application/cbor"), 415);
   ExpectStatus(client.Post("/api/v1/namespaces/default/configmaps",
                            R"({"kind": "Pod", "metadata": {"name": "x"}})", "application/json"),
                400);

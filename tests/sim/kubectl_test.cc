@@ -288,5 +288,26 @@ spec:
   EXPECT_TRUE(server_->store().List(pods, "default", {})->items.empty());
 }
 
+TEST_F(KubectlTest, ServerSideApplyCreatesThenMerges) {
+  const std::string first = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: default
+data:
+  mode: fast
+)";
+  core::SubprocessResult got =
+      Kubectl({"apply", "--server-side", "-f", WriteFile("cm.yaml", first).string()});
+  ASSERT_TRUE(got.Succeeded()) << got.stderr_text;
+  EXPECT_THAT(got.stdout_text, HasSubstr("configmap/settings serverside-applied"));
+  const std::string second = first + "  level: \"3\"\n";
+  got = Kubectl({"apply", "--server-side", "-f", WriteFile("cm2.yaml", second).string()});
+  ASSERT_TRUE(got.Succeeded()) << got.stderr_text;
+  got = Kubectl({"get", "configmap", "settings", "-o", "json"});
+  ASSERT_TRUE(got.Succeeded()) << got.stderr_text;
+  EXPECT_EQ(json::parse(got.stdout_text)["data"], (json{{"mode", "fast"}, {"level", "3"}}));
+}
+
 }  // namespace
 }  // namespace nvsx::sim

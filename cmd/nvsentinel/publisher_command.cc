@@ -1,0 +1,110 @@
+#include "nvsentinel/publisher_command.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/program.h"
+#include "health/xid_catalog.h"
+#include "kube/config_loader.h"
+#include "kube/rest_client.h"
+#include "nvsx_version.h"
+#include "publisher/publisher.h"
+
+namespace nvsx::cmd {
+namespace {
+
+constexpr char kProgram[] = "nvsentinel publisher";
+
+struct PublisherFlags {
+  std::string device_api = "unix:/var/run/device-api/device.sock";
+  std::string node;
+  std::string kubeconfig;
+  std::string context;
+  std::string agent = "health-provider";
+  double qps = 20;
+  int burst = 50;
+  std::optional<std::string> log_level;
+};
+
+std::string NodeName(const PublisherFlags& flags, const core::Environment& env) {
+  if (!flags.node.empty()) return flags.node;
+  if (auto from_env = env.Get("NODE_NAME")) return *from_env;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+int Run(const PublisherFlags& flags, const core::Environment& env) {
+  core::SystemClock clock;
+  auto logger = MakeStderrLogger(flags.log_level, env, &clock);
+  if (!logger.ok()) return ReportError(kProgram, logger.status());
+  const std::string node = NodeName(flags, env);
+  if (node.empty()) {
+    return ReportError(
+        kProgram, absl::InvalidArgumentError("--node: no node name; pass --node or set NODE_NAME"));
+  }
+  kube::ConfigLoadOptions load;
+  load.kubeconfig = flags.kubeconfig;
+  load.context = flags.context;
+  load.env = env;
+  auto config = kube::LoadRestConfig(load);
+  if (!config.ok()) return ReportError(kProgram, config.status());
+  kube::RestClientOptions client_options;
+  client_options.clock = &clock;
+  client_options.qps = flags.qps;
+  client_options.burst = flags.burst;
+  client_options.env = env;
+  client_options.user_agent = std::string("nvsentinel-publisher/") + kVersion;
+  // The publisher retries failed writes itself, with the GPU's latest state.
+  client_options.max_retries = 2;
+  auto client = kube::RestClient::New(*std::move(config), std::move(client_options));
+  if (!client.ok()) return ReportError(kProgram, client.status());
+
+  auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());
+  auto stub = nvidia::device::v1alpha1::GpuService::NewStub(channel);
+  const health::XidCatalog catalog = health::XidCatalog::Default();
+  publisher::PublisherOptions options;
+  options.source.node_name = node;
+  options.source.agent = flags.agent;
+  publisher::Publisher health_publisher(stub.get(), client->get(), &catalog, &clock,
+                                        logger->With({{"node", node}}), options);
+  health_publisher.Start();
+  logger->Info("publisher running", {{"device_api", flags.device_api},
+                                     {"node", node},
+                                     {"api_server", (*client)->config().server}});
+  const int signal = WaitForTerminationSignal();
+  logger->Info("shutting down", {{"signal", signal}});
+  health_publisher.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> AddPublisherCommand(CLI::App& app, const core::Environment& env) {
+  auto flags = std::make_shared<PublisherFlags>();
+  CLI::App* command = app.add_subcommand(
+      "publisher", "Turn GPUs the device API reports unhealthy into HealthEvent objects");
+  command
+      ->add_option("--device-api", flags->device_api, "Device API address: unix:PATH or HOST:PORT")
+      ->capture_default_str();
+  command->add_option("--node", flags->node, "This node's name (default: $NODE_NAME, hostname)");
+  command->add_option("--kubeconfig", flags->kubeconfig,
+                      "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)");
+  command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
+  command->add_option("--agent", flags->agent, "spec.agent of the events written")
+      ->capture_default_str();
+  command->add_option("--qps", flags->qps, "API server requests per second (0: unlimited)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--burst", flags->burst, "API server request burst")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+  return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
+}
+
+}  // namespace nvsx::cmd

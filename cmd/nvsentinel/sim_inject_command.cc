@@ -1,0 +1,136 @@
+#include "nvsentinel/sim_inject_command.h"
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/program.h"
+#include "core/status_macros.h"
+#include "core/str_cat.h"
+#include "kube/api_error.h"
+#include "kube/config_loader.h"
+#include "kube/rest_client.h"
+#include "sim_nodes/fault_request.h"
+
+namespace nvsx::cmd {
+namespace {
+
+constexpr char kProgram[] = "nvsentinel sim inject";
+
+struct SimInjectFlags {
+  std::string kubeconfig;
+  std::string context;
+  std::string node;
+  int gpu = -1;
+  std::optional<uint32_t> xid;
+  std::string fault;
+  bool clear = false;
+  std::string timeout = "10s";
+  std::optional<std::string> log_level;
+};
+
+absl::StatusOr<sim_nodes::FaultRequest> BuildRequest(const SimInjectFlags& flags) {
+  sim_nodes::FaultRequest request;
+  request.node = flags.node;
+  request.gpu = flags.gpu;
+  request.xid = flags.xid;
+  request.clear = flags.clear;
+  if (!flags.fault.empty()) {
+    auto fault = nvml::ParseSimFault(flags.fault);
+    if (!fault.ok()) return core::Annotate(fault.status(), "--fault");
+    request.fault = *fault;
+  }
+  if (absl::Status valid = sim_nodes::ValidateFaultRequest(request); !valid.ok()) return valid;
+  return request;
+}
+
+// Waits for the sim's verdict on request `name`: its result annotation.
+absl::StatusOr<std::string> AwaitResult(kube::RestClient& client, const std::string& name,
+                                        absl::Duration timeout, core::WaitableClock& clock) {
+  const kube::ResourceRef ref = sim_nodes::FaultRequestsResource().WithName(name);
+  const absl::Time deadline = clock.Now() + timeout;
+  while (true) {
+    absl::StatusOr<nlohmann::json> request = client.Get(ref);
+    if (!request.ok()) return request.status();
+    const nlohmann::json annotations =
+        (*request)["metadata"].value("annotations", nlohmann::json::object());
+    auto result = annotations.find(std::string(sim_nodes::kFaultResultAnnotation));
+    if (result != annotations.end() && result->is_string()) return result->get<std::string>();
+    if (clock.Now() >= deadline) {
+      return absl::UnavailableError(core::StrCat(
+          "no simulated cluster took the request within ", absl::FormatDuration(timeout),
+          "; is `nvsentinel sim` running with this kubeconfig?"));
+    }
+    clock.SleepFor(absl::Milliseconds(20));
+  }
+}
+
+int Run(const SimInjectFlags& flags, const core::Environment& env) {
+  core::SystemClock clock;
+  auto logger = MakeStderrLogger(flags.log_level, env, &clock);
+  if (!logger.ok()) return ReportError(kProgram, logger.status());
+  auto request = BuildRequest(flags);
+  if (!request.ok()) return ReportError(kProgram, request.status());
+  auto timeout = ParseDurationFlag("--timeout", flags.timeout);
+  if (!timeout.ok()) return ReportError(kProgram, timeout.status());
+  kube::ConfigLoadOptions load;
+  load.kubeconfig = flags.kubeconfig;
+  load.context = flags.context;
+  load.env = env;
+  auto config = kube::LoadRestConfig(load);
+  if (!config.ok()) return ReportError(kProgram, config.status());
+  kube::RestClientOptions client_options;
+  client_options.clock = &clock;
+  client_options.env = env;
+  auto client = kube::RestClient::New(*std::move(config), std::move(client_options));
+  if (!client.ok()) return ReportError(kProgram, client.status());
+
+  auto created = (*client)->Create(sim_nodes::FaultRequestsResource(),
+                                   sim_nodes::FaultRequestConfigMap(*request));
+  if (!created.ok()) {
+    return ReportError(kProgram, core::Annotate(created.status(), "creating the fault request"));
+  }
+  const std::string name = (*created)["metadata"].value("name", std::string());
+  absl::StatusOr<std::string> result = AwaitResult(**client, name, *timeout, clock);
+  // Done with, or given up on: either way a late sim must not apply it.
+  absl::Status deleted = (*client)->Delete(sim_nodes::FaultRequestsResource().WithName(name));
+  if (!deleted.ok() && !kube::apierrors::IsNotFound(deleted)) {
+    logger->Warn("cannot delete the fault request",
+                 {{"request", name}, {"error", std::string(deleted.message())}});
+  }
+  if (!result.ok()) return ReportError(kProgram, result.status());
+  if (result->starts_with("failed: ")) {
+    return ReportError(kProgram, absl::InvalidArgumentError(result->substr(8)));
+  }
+  std::printf("%s\n", result->c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> AddSimInjectCommand(CLI::App& sim, const core::Environment& env) {
+  auto flags = std::make_shared<SimInjectFlags>();
+  CLI::App* command = sim.add_subcommand(
+      "inject",
+      "Inject a GPU fault into a running sim; it travels simulated GPU -> health provider -> "
+      "device API -> publisher -> HealthEvent");
+  command->add_option("--kubeconfig", flags->kubeconfig,
+                      "The sim's kubeconfig (default: $KUBECONFIG, ~/.kube/config)");
+  command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
+  command->add_option("--node", flags->node, "Node name, e.g. gpu-node-0")->required();
+  command->add_option("--gpu", flags->gpu, "GPU index on the node")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--xid", flags->xid,
+                      "Report this XID (79: fallen off the bus, 48: ECC, ...)");
+  command->add_option("--fault", flags->fault, "A fault that is not just an XID")
+      ->check(CLI::IsMember({"ecc", "nvlink", "thermal", "driver-hang", "inforom"}));
+  command->add_flag("--clear", flags->clear, "Heal the GPU: every fault it has is gone");
+  command->add_option("--timeout", flags->timeout, "How long to wait for the sim to apply it")
+      ->capture_default_str();
+  command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+  return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
+}
+
+}  // namespace nvsx::cmd

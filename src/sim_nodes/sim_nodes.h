@@ -1,0 +1,73 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/clock.h"
+#include "core/logger.h"
+#include "health/xid_catalog.h"
+#include "sim_nodes/fault_request.h"
+#include "sim_nodes/node_pipeline.h"
+
+namespace nvsx::sim_nodes {
+
+struct SimNodesOptions {
+  std::vector<std::string> node_names;
+  int gpus_per_node = 8;
+  kube::RestConfig api_server;
+  // Where the nodes' device API sockets go; empty: a fresh folder under
+  // $TMPDIR, removed on Stop (Unix socket paths must stay short).
+  std::filesystem::path socket_dir;
+  // Nodes whose pipelines Start() runs at once; each costs a few threads, so
+  // in a large simulated cluster the others start on their first fault (a
+  // node without faults publishes nothing, so nothing is missed).
+  size_t eager_nodes = 32;
+  // Template for every node; node name and socket are filled in.
+  NodePipelineOptions pipeline;
+  // Serve `nvsentinel sim inject`: watch the API server for fault requests.
+  bool serve_fault_requests = true;
+};
+
+class FaultInjector;
+
+// The node-side pipelines of the simulated cluster's GPU nodes, and the
+// place faults are injected into their GPUs. Thread-safe.
+class SimNodes {
+ public:
+  // `clock` must outlive it.
+  SimNodes(core::WaitableClock* clock, core::Logger logger, SimNodesOptions options);
+  ~SimNodes();
+  SimNodes(const SimNodes&) = delete;
+  SimNodes& operator=(const SimNodes&) = delete;
+
+  // Starts the eager nodes' pipelines and the fault injector.
+  absl::Status Start();
+  void Stop();
+
+  // Applies `request` to its node's simulated GPUs, starting the node's
+  // pipeline first if it is not running. kNotFound for an unknown node or GPU.
+  absl::Status Apply(const FaultRequest& request);
+
+  // The running pipeline of `node`, or nullptr.
+  NodePipeline* Find(const std::string& node);
+
+ private:
+  absl::StatusOr<NodePipeline*> Pipeline(const std::string& node);  // mu_ held
+
+  core::WaitableClock* clock_;
+  core::Logger logger_;
+  SimNodesOptions options_;
+  const health::XidCatalog catalog_ = health::XidCatalog::Default();
+  std::filesystem::path own_socket_dir_;  // made by Start, removed by Stop
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<NodePipeline>> pipelines_;
+  std::unique_ptr<kube::RestClient> injector_client_;
+  std::unique_ptr<FaultInjector> injector_;
+};
+
+}  // namespace nvsx::sim_nodes

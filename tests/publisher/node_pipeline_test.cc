@@ -1,0 +1,142 @@
+// The sim's node side: fault requests through the API server reach a node's
+// simulated GPUs and come back as HealthEvents through the production path.
+#include <gtest/gtest.h>
+
+#include "kube/rest_client.h"
+#include "publisher/health_event_spec.h"
+#include "sim/api_server.h"
+#include "sim/sim_cluster.h"
+#include "sim_nodes/fault_request.h"
+#include "sim_nodes/sim_nodes.h"
+
+namespace nvsx::sim_nodes {
+namespace {
+
+class SimNodesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_ = std::make_unique<sim::ApiServer>(&clock_, sim::ApiServerOptions{});
+    ASSERT_TRUE(api_->Start().ok());
+    config_.server = api_->url();
+    auto client =
+        kube::RestClient::New(config_, kube::RestClientOptions{.clock = &clock_, .qps = 0});
+    ASSERT_TRUE(client.ok());
+    client_ = *std::move(client);
+    ASSERT_TRUE(sim::SeedSimCluster(*client_, cluster_, clock_.Now()).ok());
+    SimNodesOptions options;
+    for (int i = 0; i < cluster_.nodes; ++i)
+      options.node_names.push_back(sim::SimNodeName(cluster_, i));
+    options.gpus_per_node = cluster_.gpus_per_node;
+    options.api_server = config_;
+    options.eager_nodes = 1;  // gpu-node-1 starts on its first fault
+    options.pipeline.provider.sample_interval = absl::Milliseconds(50);
+    nodes_ = std::make_unique<SimNodes>(&clock_, core::Logger::Discard(), options);
+    ASSERT_TRUE(nodes_->Start().ok());
+  }
+
+  void TearDown() override {
+    nodes_->Stop();
+    client_.reset();
+    api_->Stop();
+  }
+
+  // Creates the request as `nvsentinel sim inject` does and waits for its result.
+  std::string Request(const FaultRequest& request) {
+    auto created = client_->Create(FaultRequestsResource(), FaultRequestConfigMap(request));
+    EXPECT_TRUE(created.ok()) << created.status();
+    if (!created.ok()) return "";
+    const auto ref = FaultRequestsResource().WithName((*created)["metadata"]["name"]);
+    for (int i = 0; i < 500; ++i) {
+      auto object = client_->Get(ref);
+      if (object.ok()) {
+        auto annotations = (*object)["metadata"].value("annotations", nlohmann::json::object());
+        if (annotations.contains(kFaultResultAnnotation)) {
+          return annotations[std::string(kFaultResultAnnotation)];
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return "no result";
+  }
+
+  std::vector<nlohmann::json> WaitForEvents(size_t count) {
+    std::vector<nlohmann::json> items;
+    for (int i = 0; i < 500 && items.size() != count; ++i) {
+      if (i > 0) absl::SleepFor(absl::Milliseconds(20));
+      auto list = client_->List(publisher::HealthEventsResource());
+      if (list.ok()) items = (*list)["items"].get<std::vector<nlohmann::json>>();
+    }
+    return items;
+  }
+
+  core::SystemClock clock_;
+  sim::SimClusterOptions cluster_{.nodes = 2, .gpus_per_node = 4};
+  kube::RestConfig config_;
+  std::unique_ptr<sim::ApiServer> api_;
+  std::unique_ptr<kube::RestClient> client_;
+  std::unique_ptr<SimNodes> nodes_;
+};
+
+TEST_F(SimNodesTest, AnInjectedXidBecomesAHealthEventOfThatNodeAndGpu) {
+  EXPECT_NE(nodes_->Find("gpu-node-0"), nullptr);
+  EXPECT_EQ(nodes_->Find("gpu-node-1"), nullptr);
+  EXPECT_EQ(Request({.node = "gpu-node-1", .gpu = 3, .xid = 79}),
+            "applied: XID 79 on gpu-node-1 GPU 3");
+  EXPECT_NE(nodes_->Find("gpu-node-1"), nullptr);
+  const std::vector<nlohmann::json> events = WaitForEvents(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["spec"]["nodeName"], "gpu-node-1");
+  EXPECT_EQ(events[0]["spec"]["errorCode"], nlohmann::json::array({"79"}));
+  EXPECT_EQ(events[0]["spec"]["entitiesImpacted"][0]["entityValue"], "3");
+}
+
+TEST_F(SimNodesTest, FaultsWithoutAnXidAndClearTravelTheSameWay) {
+  EXPECT_EQ(Request({.node = "gpu-node-0", .gpu = 1, .fault = nvml::SimFault::kDriverHang}),
+            "applied: fault driver-hang on gpu-node-0 GPU 1");
+  std::vector<nlohmann::json> events = WaitForEvents(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["spec"]["checkName"], "GpuDriverWatch");
+  EXPECT_EQ(Request({.node = "gpu-node-0", .gpu = 1, .clear = true}),
+            "applied: clear on gpu-node-0 GPU 1");
+  for (int i = 0; i < 500 && !events[0]["spec"].value("isHealthy", false); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    events = WaitForEvents(1);
+  }
+  EXPECT_EQ(events[0]["spec"]["isHealthy"], true);
+}
+
+TEST_F(SimNodesTest, ABadRequestGetsAResultThatSaysWhy) {
+  EXPECT_EQ(Request({.node = "gpu-node-9", .gpu = 0, .xid = 79}),
+            "failed: no simulated GPU node \"gpu-node-9\"");
+  const std::string result = Request({.node = "gpu-node-0", .gpu = 7, .xid = 79});
+  EXPECT_TRUE(result.starts_with("failed: ")) << result;
+}
+
+TEST(FaultRequestTest, TheConfigMapRoundTrips) {
+  const FaultRequest request{.node = "gpu-node-2", .gpu = 5, .fault = nvml::SimFault::kNvlink};
+  const nlohmann::json config_map = FaultRequestConfigMap(request);
+  EXPECT_EQ(config_map["metadata"]["labels"][std::string(kFaultRequestLabel)], "true");
+  EXPECT_EQ(config_map["data"]["fault"], "nvlink");
+  absl::StatusOr<FaultRequest> parsed = ParseFaultRequest(config_map);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->node, "gpu-node-2");
+  EXPECT_EQ(parsed->gpu, 5);
+  EXPECT_EQ(parsed->fault, nvml::SimFault::kNvlink);
+  EXPECT_FALSE(parsed->xid.has_value());
+}
+
+TEST(FaultRequestTest, IncompleteOrContradictoryRequestsAreRefused) {
+  EXPECT_FALSE(ValidateFaultRequest({.node = "n", .gpu = 0}).ok());
+  EXPECT_FALSE(ValidateFaultRequest({.node = "", .gpu = 0, .xid = 79}).ok());
+  EXPECT_FALSE(ValidateFaultRequest({.node = "n", .gpu = -1, .xid = 79}).ok());
+  EXPECT_FALSE(
+      ValidateFaultRequest({.node = "n", .gpu = 0, .xid = 79, .fault = nvml::SimFault::kEcc}).ok());
+  EXPECT_TRUE(ValidateFaultRequest({.node = "n", .gpu = 0, .clear = true}).ok());
+  nlohmann::json bad = FaultRequestConfigMap({.node = "n", .gpu = 0, .xid = 79});
+  bad["data"]["xid"] = "seventy-nine";
+  EXPECT_EQ(ParseFaultRequest(bad).status().message(),
+            "fault request data.xid: \"seventy-nine\" is not a number");
+}
+
+}  // namespace
+}  // namespace nvsx::sim_nodes
