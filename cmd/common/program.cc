@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <utility>
 
 #include "core/duration.h"
 #include "core/str_cat.h"
@@ -42,6 +44,30 @@ int WaitForTerminationSignal() {
   return signal;
 }
 
+void DiscardPendingTerminationSignals() {
+  const sigset_t set = TerminationSignals();
+  const timespec now = {0, 0};
+  while (sigtimedwait(&set, nullptr, &now) > 0) {
+  }
+}
+
+SignalWatcher::SignalWatcher(std::function<void(int signal, int count)> on_signal) {
+  thread_ = std::thread([this, on_signal = std::move(on_signal)] {
+    const sigset_t set = TerminationSignals();
+    const timespec poll = {0, 100'000'000};  // how long destruction may wait
+    int count = 0;
+    while (!stop_.load()) {
+      const int signal = sigtimedwait(&set, nullptr, &poll);
+      if (signal > 0) on_signal(signal, ++count);
+    }
+  });
+}
+
+SignalWatcher::~SignalWatcher() {
+  stop_.store(true);
+  thread_.join();
+}
+
 absl::StatusOr<absl::Duration> ParseDurationFlag(const char* flag, const std::string& value) {
   auto parsed = core::ParseDuration(value);
   if (!parsed.ok()) {
@@ -64,6 +90,7 @@ int ReportError(const char* program, const absl::Status& status) {
   std::fprintf(stderr, "%s: %s\n", program, std::string(status.message()).c_str());
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:  // a runbook, file or object the user named
       return kExitBadInput;
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kUnavailable:

@@ -2,8 +2,11 @@
 
 // What every main() shares: logging setup, termination signals, exit codes.
 
+#include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +36,25 @@ void BlockTerminationSignals();
 // Waits for SIGINT or SIGTERM and returns which.
 int WaitForTerminationSignal();
 
+// Drops SIGINT and SIGTERM that arrived while blocked and nobody waited (a
+// Ctrl-C typed at a prompt), so they do not end what starts next.
+void DiscardPendingTerminationSignals();
+
+// Calls `on_signal` on a thread of its own for every SIGINT or SIGTERM that
+// arrives while it lives (BlockTerminationSignals() must come first), with how
+// many have arrived so far: the first asks to stop cleanly, a second may insist.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(int signal, int count)> on_signal);
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // Flag values parsed with errors that name the flag: "--listen: invalid address ...".
 absl::StatusOr<absl::Duration> ParseDurationFlag(const char* flag, const std::string& value);
 // Empty or "none" means "do not listen" (nullopt).
@@ -40,7 +62,8 @@ absl::StatusOr<std::optional<core::HostPort>> ParseAddressFlag(const char* flag,
                                                                const std::string& value);
 
 // Prints "program: message" to stderr and returns the exit code for the status:
-// 2 for bad input, 3 for a missing dependency or unreachable service, 1 otherwise.
+// 2 for bad input (invalid or not found), 3 for a missing dependency or unreachable service, 1
+// otherwise.
 int ReportError(const char* program, const absl::Status& status);
 
 }  // namespace nvsx::cmd

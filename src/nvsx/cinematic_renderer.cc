@@ -107,6 +107,11 @@ void CinematicRenderer::OnEvent(const RunEvent& event) {
     case RunEventType::kNarration:
       notes_.push_back(core::StrCat("» ", text("text")));
       break;
+    case RunEventType::kPrerequisite:
+      notes_.push_back(data.value("met", false)
+                           ? core::StrCat("✓ ", text("name"))
+                           : Paint(core::StrCat("✗ ", text("name"), ": ", text("detail")), kRed));
+      break;
     case RunEventType::kHookExit: {
       const std::string tail = LastLines(text("output_tail"), 2);
       notes_.push_back(core::StrCat(

@@ -13,6 +13,7 @@ core::Environment HookEnvironment(const core::Environment& base, const HookConte
   env.Set("NVSX_RUN_ID", context.run_id);
   env.Set("NVSX_ELAPSED_MS", core::StrCat(absl::ToInt64Milliseconds(context.elapsed)));
   env.Set("NVSX_PROJECT_ROOT", context.project_root.string());
+  if (!context.artifact_dir.empty()) env.Set("NVSX_ARTIFACT_DIR", context.artifact_dir.string());
   return env;
 }
 

@@ -20,11 +20,13 @@ struct HookContext {
   std::string run_id;
   absl::Duration elapsed;  // since the stage began
   std::filesystem::path project_root;
+  std::filesystem::path artifact_dir;  // where postmortem hooks leave what they collect
 };
 
 // The hook's environment: the operator's own (so SLACK_WEBHOOK_URL and the
 // like reach it) plus NVSX_STAGE, NVSX_RUNBOOK, NVSX_TARGET_NODE,
-// NVSX_ELAPSED_MS, NVSX_PROJECT_ROOT, NVSX_RUN_ID and NVSX_ALIAS.
+// NVSX_ELAPSED_MS, NVSX_PROJECT_ROOT, NVSX_RUN_ID, NVSX_ALIAS and (when set)
+// NVSX_ARTIFACT_DIR.
 core::Environment HookEnvironment(const core::Environment& base, const HookContext& context);
 
 // Runs `script` with `args` directly (execve; no shell ever parses them), in

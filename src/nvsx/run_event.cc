@@ -10,6 +10,8 @@ std::string_view RunEventName(RunEventType type) {
       return "run_start";
     case RunEventType::kStageStart:
       return "stage_start";
+    case RunEventType::kPrerequisite:
+      return "prerequisite";
     case RunEventType::kWatchSatisfied:
       return "watch_satisfied";
     case RunEventType::kHookStart:

@@ -13,6 +13,7 @@ namespace nvsx::op {
 enum class RunEventType {
   kRunStart,        // data: runbook, nickname, title, target_node, alias, trigger, stages, dry_run
   kStageStart,      // data: title, timeout_ms
+  kPrerequisite,    // data: name, met, detail
   kWatchSatisfied,  // data: index, kind, detail
   kHookStart,       // data: script
   kHookExit,        // data: script, exit_code, signal, timed_out, elapsed_ms, output_tail

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdio>
+#include <vector>
 
 #include "nvsx/run_event.h"
 
@@ -13,6 +14,17 @@ class RunRenderer {
   virtual ~RunRenderer() = default;
   virtual void OnEvent(const RunEvent& event) = 0;
   virtual void Tick(absl::Time /*now*/) {}
+};
+
+// Hands every event to each renderer in turn: the screen and the run store.
+class TeeRenderer final : public RunRenderer {
+ public:
+  explicit TeeRenderer(std::vector<RunRenderer*> renderers);
+  void OnEvent(const RunEvent& event) override;
+  void Tick(absl::Time now) override;
+
+ private:
+  std::vector<RunRenderer*> renderers_;
 };
 
 // One JSON object per line, flushed per event: for pipes, CI and `--plain`.

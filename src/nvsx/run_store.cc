@@ -133,6 +133,7 @@ void RunStore::OnEvent(const RunEvent& event) {
       status = Exec("UPDATE runs SET result = ?, ended_ms = ? WHERE id = ?",
                     {text("result"), Ms(event.time), event.run_id});
       break;
+    case RunEventType::kPrerequisite:
     case RunEventType::kWatchSatisfied:
     case RunEventType::kHookStart:
     case RunEventType::kNarration:
