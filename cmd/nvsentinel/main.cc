@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "common/program.h"
 #include "core/environment.h"
+#include "nvsentinel/controller_command.h"
 #include "nvsentinel/device_api_command.h"
 #include "nvsentinel/health_provider_command.h"
 #include "nvsentinel/publisher_command.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   // Each registration returns its runner: -1 when its subcommand was not chosen.
   std::vector<std::function<int()>> commands = {
+      nvsx::cmd::AddControllerCommand(app, env),
       nvsx::cmd::AddDeviceApiCommand(app, env),
       nvsx::cmd::AddHealthProviderCommand(app, env),
       nvsx::cmd::AddPublisherCommand(app, env),

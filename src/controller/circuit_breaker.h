@@ -1,0 +1,68 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/clock.h"
+#include "kube/indexed_cache.h"
+
+namespace nvsx::controller {
+
+struct CircuitBreakerOptions {
+  bool enabled = true;
+  // New quarantines stop once this share of GPU nodes (label
+  // nvidia.com/gpu.present=true) ...
+  double max_share = 0.5;
+  // ... or this many nodes (0: no absolute cap) were quarantined within the
+  // window. The limit is never below one node, so a small cluster can still
+  // quarantine its first faulty node.
+  int max_nodes = 0;
+  absl::Duration window = absl::Minutes(5);
+};
+
+struct BreakerVerdict {
+  bool allowed = true;
+  int quarantined = 0;  // GPU nodes quarantined within the window
+  int limit = 0;        // how many the window may hold
+  int gpu_nodes = 0;
+  // When the oldest quarantine in the window leaves it (the breaker may reset
+  // then); InfinitePast when the window is empty.
+  absl::Time next_expiry = absl::InfinitePast();
+  std::string message;  // "2 of 4 GPU nodes quarantined in the last 5m (limit 2)"
+};
+
+// Caps how many GPU nodes quarantine may take out within a sliding window.
+// The count is read from the nodes themselves (our quarantined-at
+// annotation), so it survives restarts and every replica agrees, and a node
+// whose record is lifted (recovery) stops counting. Nodes this process
+// admitted but whose record the cache does not show yet are counted too, so
+// concurrent workers cannot overshoot the limit together.
+class CircuitBreaker {
+ public:
+  // `clock` must outlive the breaker.
+  CircuitBreaker(CircuitBreakerOptions options, const core::Clock* clock);
+
+  // Admits a quarantine of `node` (one not yet quarantined) when the window,
+  // counting it, stays within the limit; an admitted node counts at once.
+  // `nodes` is the current list of Nodes. Thread-safe.
+  BreakerVerdict TryAdmit(const std::string& node, const std::vector<kube::ObjectPtr>& nodes);
+  // Forgets an admission whose quarantine was not written.
+  void Release(const std::string& node);
+  // The state now, without admitting anything (for metrics and status).
+  BreakerVerdict Evaluate(const std::vector<kube::ObjectPtr>& nodes);
+
+  const CircuitBreakerOptions& options() const { return options_; }
+
+ private:
+  BreakerVerdict EvaluateLocked(const std::vector<kube::ObjectPtr>& nodes, absl::Time now);
+
+  const CircuitBreakerOptions options_;
+  const core::Clock* const clock_;
+  std::mutex mu_;
+  std::map<std::string, absl::Time> admitted_;  // node -> when this process admitted it
+};
+
+}  // namespace nvsx::controller

@@ -1,0 +1,80 @@
+#include "controller/drain_plan.h"
+
+#include "core/str_cat.h"
+#include "kube/types/pod.h"
+
+namespace nvsx::controller {
+namespace {
+
+bool Skipped(const kube::Pod& pod, const DrainOptions& options,
+             const std::set<std::string>& failing_gpus) {
+  if (pod.Finished() || pod.OwnedByDaemonSet() || pod.IsMirror()) return true;
+  if (options.skip_namespaces.contains(pod.metadata().namespace_name())) return true;
+  return options.partial_drain && !failing_gpus.empty() && !PodMayUseGpus(pod, failing_gpus);
+}
+
+void Earliest(std::optional<absl::Time>& slot, absl::Time time) {
+  if (!slot || time < *slot) slot = time;
+}
+
+}  // namespace
+
+std::string PodKey(const kube::PodRef& pod) {
+  return core::StrCat(pod.namespace_name, "/", pod.name);
+}
+
+DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::ObjectPtr>& pods,
+                    const DrainOptions& options, absl::Time started, absl::Time now,
+                    const EvictedBefore& evicted) {
+  const std::set<std::string> failing_gpus = FailingGpus(event);
+  DrainPlan plan;
+  for (const kube::ObjectPtr& object : pods) {
+    const kube::Pod pod(object);
+    if (Skipped(pod, options, failing_gpus)) {
+      ++plan.skipped;
+      continue;
+    }
+    const kube::ObjectMeta meta = pod.metadata();
+    const DrainRule rule = RuleFor(options, pod);
+    PodStep step;
+    step.pod = {meta.namespace_name(), meta.name()};
+    step.uid = meta.uid();
+    step.mode = rule.mode;
+    const bool evicted_before =
+        evicted.keys.contains(PodKey(step.pod)) || evicted.uids.contains(step.uid);
+    switch (rule.mode) {
+      case DrainMode::kImmediate:
+        step.action =
+            evicted_before || pod.Terminating() ? PodAction::kAwaitGone : PodAction::kEvict;
+        step.deadline = started + options.timeout;
+        break;
+      case DrainMode::kAllowCompletion:
+        step.action = pod.Terminating() ? PodAction::kAwaitGone : PodAction::kAwaitCompletion;
+        break;
+      case DrainMode::kDeleteAfterTimeout: {
+        const absl::Time due = started + rule.delete_after;
+        if (evicted_before || pod.Terminating()) {
+          step.action = PodAction::kAwaitGone;
+        } else if (now >= due) {
+          step.action = PodAction::kDelete;
+        } else {
+          step.action = PodAction::kAwaitCompletion;
+          Earliest(plan.next_change, due);
+        }
+        step.deadline = due + options.timeout;
+        break;
+      }
+    }
+    if (step.deadline) {
+      if (now >= *step.deadline) {
+        plan.stuck.push_back(step);
+      } else {
+        Earliest(plan.next_change, *step.deadline);
+      }
+    }
+    plan.pending.push_back(std::move(step));
+  }
+  return plan;
+}
+
+}  // namespace nvsx::controller

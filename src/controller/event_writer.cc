@@ -1,0 +1,78 @@
+#include "controller/event_writer.h"
+
+#include "controller/controller_metrics.h"
+#include "kube/types/health_event_patches.h"
+
+namespace nvsx::controller {
+
+EventWriter::EventWriter(kube::RestClient* client, const core::Clock* clock,
+                         kube::EventRecorder* recorder, ControllerMetrics* metrics)
+    : client_(client), clock_(clock), recorder_(recorder), metrics_(metrics) {}
+
+void EventWriter::ObservePhase(const kube::HealthEvent& before, kube::HealthEventPhase phase,
+                               absl::Time now) {
+  metrics_->PhaseEntered(phase);
+  if (phase == kube::HealthEventPhase::kQuarantined) {
+    std::optional<absl::Time> detected = before.spec().generated_timestamp;
+    if (!detected) detected = before.PhaseTime(kube::HealthEventPhase::kNew);
+    if (detected) metrics_->ObserveDetectToQuarantine(now - *detected);
+  } else if (phase == kube::HealthEventPhase::kDrained) {
+    if (auto quarantined = before.PhaseTime(kube::HealthEventPhase::kQuarantined)) {
+      metrics_->ObserveQuarantineToDrained(now - *quarantined);
+    }
+  }
+}
+
+absl::StatusOr<kube::HealthEvent> EventWriter::Apply(const kube::HealthEvent& event,
+                                                     const StatusChange& change) {
+  const absl::Time now = clock_->Now();
+  nlohmann::json status = nlohmann::json::object();
+  const bool phase_changes = change.phase && (!event.HasPhase() || event.phase() != *change.phase ||
+                                              event.status_reason() != change.reason);
+  if (phase_changes) {
+    status.update(
+        kube::HealthEventPhasePatch(event, *change.phase, now, change.reason, change.message)
+            .body["status"]);
+  }
+  if (change.condition) {
+    const std::vector<kube::Condition> current = event.conditions();
+    const kube::Condition* present = kube::FindCondition(current, change.condition->type);
+    if (present == nullptr || present->status != change.condition->status ||
+        present->reason != change.condition->reason ||
+        present->message != change.condition->message) {
+      status.update(kube::HealthEventConditionPatch(event, *change.condition, now).body["status"]);
+    }
+  }
+  if (!change.evicted_pods.empty()) {
+    status.update(kube::HealthEventEvictedPodsPatch(event, change.evicted_pods).body["status"]);
+  }
+  if (status.empty()) return event;
+  const nlohmann::json patch = {
+      {"metadata", {{"resourceVersion", event.metadata().resource_version()}}},
+      {"status", std::move(status)}};
+  absl::StatusOr<nlohmann::json> written = client_->Patch(
+      kube::HealthEventsResource().WithName(event.metadata().name()).WithSubresource("status"),
+      kube::PatchType::kMerge, patch);
+  if (!written.ok()) return written.status();
+  if (phase_changes && metrics_ != nullptr) ObservePhase(event, *change.phase, now);
+  return kube::HealthEvent(*std::move(written));
+}
+
+void EventWriter::Record(const kube::ObjectView& object, std::string_view api_version,
+                         std::string_view kind, kube::EventType type, std::string_view reason,
+                         std::string_view note) {
+  if (recorder_ == nullptr) return;
+  kube::ObjectReference reference = kube::ObjectReference::To(object);
+  if (reference.api_version.empty()) reference.api_version = api_version;
+  if (reference.kind.empty()) reference.kind = kind;
+  recorder_->Record(reference, type, reason, "", note);
+}
+
+bool HasConditionReason(const kube::HealthEvent& event, std::string_view type,
+                        std::string_view reason) {
+  const std::vector<kube::Condition> conditions = event.conditions();
+  const kube::Condition* condition = kube::FindCondition(conditions, type);
+  return condition != nullptr && condition->reason == reason;
+}
+
+}  // namespace nvsx::controller

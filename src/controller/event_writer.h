@@ -1,0 +1,68 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/logger.h"
+#include "kube/event_recorder.h"
+#include "kube/rest_client.h"
+#include "kube/types/condition.h"
+#include "kube/types/health_event.h"
+#include "kube/types/object_patch.h"
+
+namespace nvsx::controller {
+
+class ControllerMetrics;
+
+// A status change to make on a HealthEvent in one write: a phase move, a
+// condition, pods evicted, in any combination.
+struct StatusChange {
+  std::optional<kube::HealthEventPhase> phase;
+  std::string reason;   // of the phase
+  std::string message;  // of the phase
+  std::optional<kube::Condition> condition;
+  std::vector<kube::PodRef> evicted_pods;
+
+  bool empty() const { return !phase && !condition && evicted_pods.empty(); }
+};
+
+// Writes HealthEvent status (merge patches of healthevents/NAME/status that
+// carry the resourceVersion read: a concurrent writer makes them a 409, and
+// the reconcile starts over from the cache) and records Kubernetes Events.
+// Thread-safe.
+class EventWriter {
+ public:
+  // All pointers must outlive the writer; `recorder` and `metrics` may be null.
+  EventWriter(kube::RestClient* client, const core::Clock* clock, kube::EventRecorder* recorder,
+              ControllerMetrics* metrics);
+
+  // Applies `change` to `event` in one patch and returns the event as written.
+  // A condition equal to the one present (status, reason, message) and a
+  // phase equal to the current one are left out; nothing left: no write.
+  absl::StatusOr<kube::HealthEvent> Apply(const kube::HealthEvent& event,
+                                          const StatusChange& change);
+
+  // Queues a Kubernetes Event about `object` (never blocks). Objects read
+  // from a list carry no apiVersion and kind: `api_version` and `kind` fill them.
+  void Record(const kube::ObjectView& object, std::string_view api_version, std::string_view kind,
+              kube::EventType type, std::string_view reason, std::string_view note);
+
+  const core::Clock* clock() const { return clock_; }
+
+ private:
+  void ObservePhase(const kube::HealthEvent& before, kube::HealthEventPhase phase, absl::Time now);
+
+  kube::RestClient* const client_;
+  const core::Clock* const clock_;
+  kube::EventRecorder* const recorder_;
+  ControllerMetrics* const metrics_;
+};
+
+// True when `event` has condition `type` with `reason`.
+bool HasConditionReason(const kube::HealthEvent& event, std::string_view type,
+                        std::string_view reason);
+
+}  // namespace nvsx::controller

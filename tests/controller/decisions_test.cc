@@ -1,0 +1,246 @@
+// The controllers' pure decisions, without a cluster: quarantine, the node
+// record, the circuit breaker's count, the drain plan and GPU pod selection.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "controller/circuit_breaker.h"
+#include "controller/drain_plan.h"
+#include "controller/names.h"
+#include "controller/quarantine_decision.h"
+#include "controller/quarantine_record.h"
+#include "core/time_format.h"
+#include "test_support/fake_clock.h"
+
+namespace nvsx::controller {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+json EventJson(bool fatal = true, bool healthy = false, const std::string& strategy = "") {
+  json spec = {{"nodeName", "n1"},
+               {"agent", "health-provider"},
+               {"checkName", "GpuPcieWatch"},
+               {"isFatal", fatal},
+               {"isHealthy", healthy},
+               {"errorCode", {"79"}},
+               {"entitiesImpacted",
+                {{{"entityType", "GPU"}, {"entityValue", "3"}},
+                 {{"entityType", "GPU_UUID"}, {"entityValue", "GPU-ABC"}}}}};
+  if (!strategy.empty()) spec["processingStrategy"] = strategy;
+  return {{"metadata", {{"name", "e1"}, {"resourceVersion", "7"}}}, {"spec", spec}};
+}
+
+json NodeJson(const std::string& name, bool gpu = true) {
+  json node = {{"metadata", {{"name", name}, {"resourceVersion", "3"}, {"labels", json::object()}}},
+               {"spec", json::object()}};
+  if (gpu) node["metadata"]["labels"]["nvidia.com/gpu.present"] = "true";
+  return node;
+}
+
+json PodJson(const std::string& name, int gpus, const json& extra_meta = json::object()) {
+  json pod = {{"metadata", {{"name", name}, {"namespace", "w"}, {"uid", "uid-" + name}}},
+              {"spec",
+               {{"nodeName", "n1"},
+                {"containers",
+                 {{{"name", "c"},
+                   {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}}}}},
+              {"status", {{"phase", "Running"}}}};
+  pod["metadata"].update(extra_meta);
+  return pod;
+}
+
+kube::ObjectPtr Ptr(json object) { return std::make_shared<const json>(std::move(object)); }
+
+TEST(DecideQuarantineTest, FatalEventOnAFreshNodeQuarantinesThroughTheBreaker) {
+  const kube::HealthEvent event(EventJson());
+  const kube::Node node(NodeJson("n1"));
+  const QuarantineDecision decision = DecideQuarantine(event, &node, false);
+  EXPECT_EQ(decision.action, QuarantineAction::kQuarantine);
+  EXPECT_TRUE(decision.needs_breaker);
+  EXPECT_EQ(decision.message, "GpuPcieWatch (XID 79) on GPU 3");
+}
+
+TEST(DecideQuarantineTest, EventsThatMustNotQuarantine) {
+  const kube::Node node(NodeJson("n1"));
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(EventJson(true, false, "STORE_ONLY")), &node, false)
+                .reason,
+            kReasonStoreOnly);
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(EventJson(true, true)), &node, false).reason,
+            kReasonHealthySignal);
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(EventJson(false)), &node, false).reason,
+            kReasonNotFatal);
+  const QuarantineDecision cleared =
+      DecideQuarantine(kube::HealthEvent(EventJson(true, true)), &node, true);
+  EXPECT_EQ(cleared.action, QuarantineAction::kCancel);
+  EXPECT_EQ(cleared.reason, kReasonFaultCleared);
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(EventJson()), nullptr, false).reason,
+            kReasonNodeNotFound);
+  json opted = NodeJson("n1");
+  opted["metadata"]["labels"][std::string(kQuarantineOptOutLabel)] = "disabled";
+  const kube::Node opted_out(opted);
+  const QuarantineDecision cancelled =
+      DecideQuarantine(kube::HealthEvent(EventJson()), &opted_out, false);
+  EXPECT_EQ(cancelled.action, QuarantineAction::kCancel);
+  EXPECT_EQ(cancelled.reason, kReasonOptOut);
+}
+
+TEST(TaintForTest, PerCheckRuleOrTheDefaultValuedWithTheCheck) {
+  QuarantineOptions options;
+  options.taints_by_check["GpuThermalWatch"] = {"nvidia.com/gpu-hot", "PreferNoSchedule"};
+  const kube::Taint taint = TaintFor(options, kube::HealthEvent(EventJson()));
+  EXPECT_EQ(taint.key, "nvidia.com/gpu-error");
+  EXPECT_EQ(taint.value, "GpuPcieWatch");
+  EXPECT_EQ(taint.effect, "NoSchedule");
+  json thermal = EventJson();
+  thermal["spec"]["checkName"] = "GpuThermalWatch";
+  const kube::Taint hot = TaintFor(options, kube::HealthEvent(thermal));
+  EXPECT_EQ(hot.key, "nvidia.com/gpu-hot");
+  EXPECT_EQ(hot.effect, "PreferNoSchedule");
+}
+
+TEST(QuarantinePatchTest, RecordsWhoCordonedAndIsIdempotent) {
+  const kube::Taint taint{"nvidia.com/gpu-error", "GpuPcieWatch", "NoSchedule", std::nullopt};
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  const kube::Node fresh(NodeJson("n1"));
+  std::optional<kube::ObjectPatch> patch = QuarantinePatch(fresh, "e1", taint, "why", now);
+  ASSERT_TRUE(patch.has_value());
+  EXPECT_EQ(patch->body["spec"]["unschedulable"], true);
+  EXPECT_EQ(patch->body["metadata"]["resourceVersion"], "3");
+  EXPECT_EQ(patch->body["metadata"]["annotations"][std::string(kCordonedByAnnotation)],
+            "nvsentinel");
+  EXPECT_EQ(patch->body["spec"]["taints"].size(), 1u);
+
+  // Apply it by hand: the same call again has nothing to do.
+  json applied = NodeJson("n1");
+  applied["metadata"]["annotations"] = patch->body["metadata"]["annotations"];
+  applied["spec"] = patch->body["spec"];
+  EXPECT_FALSE(QuarantinePatch(kube::Node(applied), "e1", taint, "why", now).has_value());
+  // A second event joins the record; the cordon stays ours.
+  std::optional<kube::ObjectPatch> second =
+      QuarantinePatch(kube::Node(applied), "e2", taint, "why", now);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->body["metadata"]["annotations"][std::string(kQuarantinedByAnnotation)],
+            "e1,e2");
+  EXPECT_EQ(second->body["metadata"]["annotations"][std::string(kCordonedByAnnotation)],
+            "nvsentinel");
+
+  json cordoned = NodeJson("n1");
+  cordoned["spec"]["unschedulable"] = true;
+  std::optional<kube::ObjectPatch> theirs =
+      QuarantinePatch(kube::Node(cordoned), "e1", taint, "why", now);
+  ASSERT_TRUE(theirs.has_value());
+  EXPECT_EQ(theirs->body["metadata"]["annotations"][std::string(kCordonedByAnnotation)],
+            "external");
+}
+
+TEST(CircuitBreakerTest, CountsQuarantinesInTheWindowAndAdmissionsNotYetVisible) {
+  test::FakeClock clock;
+  CircuitBreakerOptions options;
+  options.max_share = 0.5;
+  options.window = absl::Minutes(5);
+  CircuitBreaker breaker(options, &clock);
+  std::vector<kube::ObjectPtr> nodes;
+  for (int i = 0; i < 6; ++i) nodes.push_back(Ptr(NodeJson("n" + std::to_string(i))));
+  nodes.push_back(Ptr(NodeJson("cpu", false)));  // not a GPU node: not counted
+  json old = NodeJson("n5");
+  old["metadata"]["annotations"] = {
+      {std::string(kQuarantinedByAnnotation), "e0"},
+      {std::string(kQuarantinedAtAnnotation), core::FormatTimestampMillis(clock.Now())}};
+  nodes[5] = Ptr(old);
+
+  // 6 GPU nodes at 50 %: 3 in the window, n5 already one of them.
+  EXPECT_TRUE(breaker.TryAdmit("n0", nodes).allowed);
+  const BreakerVerdict second = breaker.TryAdmit("n1", nodes);
+  EXPECT_TRUE(second.allowed);
+  const BreakerVerdict held = breaker.TryAdmit("n2", nodes);
+  EXPECT_FALSE(held.allowed);
+  EXPECT_EQ(held.quarantined, 3);
+  EXPECT_EQ(held.limit, 3);
+  EXPECT_EQ(held.gpu_nodes, 6);
+  EXPECT_EQ(held.next_expiry, clock.Now() + absl::Minutes(5));
+
+  clock.Advance(absl::Minutes(5) + absl::Seconds(1));
+  EXPECT_TRUE(breaker.TryAdmit("n2", nodes).allowed) << "the window slid past all of them";
+}
+
+TEST(CircuitBreakerTest, AbsoluteCapAndAtLeastOneNode) {
+  test::FakeClock clock;
+  std::vector<kube::ObjectPtr> one = {Ptr(NodeJson("only"))};
+  CircuitBreaker small({.max_share = 0.5}, &clock);
+  EXPECT_TRUE(small.TryAdmit("only", one).allowed) << "a one-node cluster may quarantine its node";
+  std::vector<kube::ObjectPtr> many;
+  for (int i = 0; i < 10; ++i) many.push_back(Ptr(NodeJson("n" + std::to_string(i))));
+  CircuitBreaker capped({.max_share = 0.5, .max_nodes = 1}, &clock);
+  EXPECT_TRUE(capped.TryAdmit("n0", many).allowed);
+  EXPECT_FALSE(capped.TryAdmit("n1", many).allowed);
+  capped.Release("n0");
+  EXPECT_TRUE(capped.TryAdmit("n1", many).allowed);
+}
+
+TEST(DrainPlanTest, SkipsWhatADrainMustLeaveAndEvictsTheRest) {
+  const kube::HealthEvent event(EventJson());
+  json daemon = PodJson("ds", 1, {{"ownerReferences", {{{"kind", "DaemonSet"}, {"name", "d"}}}}});
+  json mirror = PodJson("static", 1, {{"annotations", {{"kubernetes.io/config.mirror", "x"}}}});
+  json done = PodJson("done", 1);
+  done["status"]["phase"] = "Succeeded";
+  json system = PodJson("sys", 1, {{"namespace", "kube-system"}});
+  json other_gpu =
+      PodJson("gpu5", 1, {{"annotations", {{std::string(kPodGpuDevicesAnnotation), "5"}}}});
+  json this_gpu =
+      PodJson("gpuabc", 1, {{"annotations", {{std::string(kPodGpuDevicesAnnotation), "gpu-abc"}}}});
+  json terminating = PodJson("going", 1, {{"deletionTimestamp", "2026-01-01T00:00:00Z"}});
+  std::vector<kube::ObjectPtr> pods = {Ptr(daemon),
+                                       Ptr(mirror),
+                                       Ptr(done),
+                                       Ptr(system),
+                                       Ptr(PodJson("cpu", 0)),
+                                       Ptr(other_gpu),
+                                       Ptr(this_gpu),
+                                       Ptr(terminating),
+                                       Ptr(PodJson("any", 1)),
+                                       Ptr(PodJson("evicted", 1))};
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  EvictedBefore before;
+  before.keys.insert("w/evicted");
+  DrainOptions options;
+  const DrainPlan plan = PlanDrain(event, pods, options, start, start, before);
+  EXPECT_EQ(plan.skipped, 6);
+  std::vector<std::string> evict, await;
+  for (const PodStep& step : plan.pending) {
+    (step.action == PodAction::kEvict ? evict : await).push_back(step.pod.name);
+  }
+  EXPECT_THAT(evict, ElementsAre("gpuabc", "any"));
+  EXPECT_THAT(await, ElementsAre("going", "evicted"));
+  EXPECT_THAT(plan.stuck, IsEmpty());
+
+  const DrainPlan late = PlanDrain(event, pods, options, start, start + options.timeout, before);
+  EXPECT_EQ(late.stuck.size(), 4u);
+}
+
+TEST(DrainPlanTest, PoliciesByNamespaceAndLabel) {
+  const kube::HealthEvent event(EventJson());
+  DrainOptions options;
+  options.rules = {{.labels = {{"app", "batch"}}, .mode = DrainMode::kAllowCompletion},
+                   {.namespace_name = "w",
+                    .mode = DrainMode::kDeleteAfterTimeout,
+                    .delete_after = absl::Minutes(10)}};
+  std::vector<kube::ObjectPtr> pods = {Ptr(PodJson("batch", 1, {{"labels", {{"app", "batch"}}}})),
+                                       Ptr(PodJson("svc", 1))};
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  const DrainPlan early = PlanDrain(event, pods, options, start, start + absl::Minutes(1), {});
+  ASSERT_EQ(early.pending.size(), 2u);
+  EXPECT_EQ(early.pending[0].action, PodAction::kAwaitCompletion);
+  EXPECT_EQ(early.pending[1].action, PodAction::kAwaitCompletion);
+  EXPECT_EQ(early.next_change, start + absl::Minutes(10));
+  const DrainPlan due = PlanDrain(event, pods, options, start, start + absl::Minutes(10), {});
+  EXPECT_EQ(due.pending[1].action, PodAction::kDelete);
+  // AllowCompletion waits without limit.
+  const DrainPlan much_later = PlanDrain(event, pods, options, start, start + absl::Hours(24), {});
+  ASSERT_EQ(much_later.stuck.size(), 1u);
+  EXPECT_EQ(much_later.stuck[0].pod.name, "svc");
+}
+
+}  // namespace
+}  // namespace nvsx::controller
