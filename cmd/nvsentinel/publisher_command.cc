@@ -9,8 +9,7 @@
 
 #include "common/program.h"
 #include "health/xid_catalog.h"
-#include "kube/config_loader.h"
-#include "kube/rest_client.h"
+#include "kube/connect.h"
 #include "nvsx_version.h"
 #include "publisher/publisher.h"
 
@@ -51,8 +50,6 @@ int Run(const PublisherFlags& flags, const core::Environment& env) {
   load.kubeconfig = flags.kubeconfig;
   load.context = flags.context;
   load.env = env;
-  auto config = kube::LoadRestConfig(load);
-  if (!config.ok()) return ReportError(kProgram, config.status());
   kube::RestClientOptions client_options;
   client_options.clock = &clock;
   client_options.qps = flags.qps;
@@ -61,7 +58,7 @@ int Run(const PublisherFlags& flags, const core::Environment& env) {
   client_options.user_agent = std::string("nvsentinel-publisher/") + kVersion;
   // The publisher retries failed writes itself, with the GPU's latest state.
   client_options.max_retries = 2;
-  auto client = kube::RestClient::New(*std::move(config), std::move(client_options));
+  auto client = kube::ConnectLikeKubectl(load, std::move(client_options));
   if (!client.ok()) return ReportError(kProgram, client.status());
 
   auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());

@@ -9,7 +9,7 @@
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
-#include "kube/config_loader.h"
+#include "kube/connect.h"
 #include "kube/rest_client.h"
 #include "sim_nodes/fault_request.h"
 
@@ -78,12 +78,10 @@ int Run(const SimInjectFlags& flags, const core::Environment& env) {
   load.kubeconfig = flags.kubeconfig;
   load.context = flags.context;
   load.env = env;
-  auto config = kube::LoadRestConfig(load);
-  if (!config.ok()) return ReportError(kProgram, config.status());
   kube::RestClientOptions client_options;
   client_options.clock = &clock;
   client_options.env = env;
-  auto client = kube::RestClient::New(*std::move(config), std::move(client_options));
+  auto client = kube::ConnectLikeKubectl(load, std::move(client_options));
   if (!client.ok()) return ReportError(kProgram, client.status());
 
   auto created = (*client)->Create(sim_nodes::FaultRequestsResource(),

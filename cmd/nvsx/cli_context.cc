@@ -3,7 +3,7 @@
 #include <system_error>
 
 #include "core/str_cat.h"
-#include "kube/config_loader.h"
+#include "kube/connect.h"
 #include "nvsx_version.h"
 
 namespace nvsx::cmd {
@@ -53,15 +53,13 @@ absl::StatusOr<std::unique_ptr<kube::RestClient>> NvsxContext::Connect() {
   load.kubeconfig = kubeconfig;
   load.context = kube_context;
   load.env = env;
-  absl::StatusOr<kube::RestConfig> config = kube::LoadRestConfig(load);
-  if (!config.ok()) return config.status();
   kube::RestClientOptions options;
   options.clock = &clock;
   options.qps = 50;  // a handful of lists and watches per run
   options.burst = 100;
   options.env = env;
   options.user_agent = core::StrCat("nvsx/", kVersion);
-  return kube::RestClient::New(*std::move(config), std::move(options));
+  return kube::ConnectLikeKubectl(load, std::move(options));
 }
 
 }  // namespace nvsx::cmd

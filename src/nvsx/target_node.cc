@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
+#include "kube/types/health_event.h"
 
 namespace nvsx::op {
 namespace {
@@ -27,8 +28,7 @@ bool IsOpen(const json& event) {
 // The node of the newest open HealthEvent, or "" when there is none (or the
 // cluster does not define HealthEvents).
 absl::StatusOr<std::string> NewestOpenHealthEventNode(kube::RestClient& client) {
-  auto events = client.ListAll(
-      {.group = "nvsentinel.nvidia.com", .version = "v1alpha1", .resource = "healthevents"});
+  auto events = client.ListAll(kube::HealthEventsResource());
   if (!events.ok()) {
     if (kube::apierrors::IsNotFound(events.status())) return std::string();
     return events.status();

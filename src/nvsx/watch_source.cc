@@ -1,6 +1,7 @@
 #include "nvsx/watch_source.h"
 
 #include "core/str_cat.h"
+#include "kube/types/health_event.h"
 
 namespace nvsx::op {
 namespace {
@@ -57,10 +58,7 @@ std::vector<WatchSource> SourcesOf(const WatchClause& clause, const std::string&
                core::StrCat("spec.nodeName=", target_node)}};
     case WatchKind::kHealthEvent:
       // Field selectors on custom resources stop at metadata.name: filter here.
-      return {
-          {{.group = "nvsentinel.nvidia.com", .version = "v1alpha1", .resource = "healthevents"},
-           "",
-           ""}};
+      return {{kube::HealthEventsResource(), "", ""}};
     case WatchKind::kLog:
     case WatchKind::kTrainingLog:
     case WatchKind::kMongoEvent:

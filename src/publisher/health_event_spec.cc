@@ -61,11 +61,6 @@ nlohmann::json Spec(const GpuFault& fault, const EventSource& source, absl::Time
 
 }  // namespace
 
-kube::ResourceRef HealthEventsResource() {
-  return kube::ResourceRef{
-      .group = "nvsentinel.nvidia.com", .version = "v1alpha1", .resource = "healthevents"};
-}
-
 std::string HealthEventName(std::string_view node, const GpuFault& fault) {
   const uint64_t hash =
       StableHash(core::StrCat(node, "/", fault.gpu_name, "/", absl::ToUnixNanos(fault.onset)));

@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "kube/resource.h"
+#include "kube/types/health_event.h"
 #include "nlohmann/json.hpp"
 #include "publisher/gpu_fault.h"
 
@@ -27,7 +28,7 @@ struct EventSource {
 };
 
 // nvsentinel.nvidia.com/v1alpha1 healthevents (cluster-scoped).
-kube::ResourceRef HealthEventsResource();
+using kube::HealthEventsResource;
 
 // The deterministic name of the event for `fault`'s episode on `node`:
 // "<node>-gpu<index>-<hash of node, GPU and onset>". The same episode always

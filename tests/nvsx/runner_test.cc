@@ -141,6 +141,12 @@ class RunnerTest : public ::testing::Test {
     ASSERT_TRUE(patched.ok()) << patched.status();
   }
 
+  // hooks/post.sh leaves "ran" in the artifact "post".
+  void WritePostmortemHook() {
+    dir_.Write("runbooks/hooks/post.sh", "#!/bin/sh\necho ran > \"$NVSX_ARTIFACT_DIR/post\"\n",
+               kExecutable);
+  }
+
   std::string ReadArtifact(const std::string& name) {
     std::ifstream in(dir_.path() / "artifacts" / name);
     std::stringstream text;
@@ -221,8 +227,7 @@ TEST_F(RunnerTest, StagesPassOnWatchEventsAndHooksSeeTheRun) {
 }
 
 TEST_F(RunnerTest, TimeoutFailsTheStageSkipsTheRestAndPostmortemStillRuns) {
-  dir_.Write("runbooks/hooks/post.sh", "#!/bin/sh\necho ran > \"$NVSX_ARTIFACT_DIR/post\"\n",
-             kExecutable);
+  WritePostmortemHook();
   const Runbook runbook = Load(R"yaml(apiVersion: nvsx/v1
 kind: Runbook
 metadata: {name: t, title: T}
@@ -248,8 +253,7 @@ stages:
 
 TEST_F(RunnerTest, AHangingHookIsKilledAtTheStageTimeoutAndPostmortemRuns) {
   dir_.Write("runbooks/hooks/hang.sh", "#!/bin/sh\nsleep 60\n", kExecutable);
-  dir_.Write("runbooks/hooks/post.sh", "#!/bin/sh\necho ran > \"$NVSX_ARTIFACT_DIR/post\"\n",
-             kExecutable);
+  WritePostmortemHook();
   const Runbook runbook = Load(R"yaml(apiVersion: nvsx/v1
 kind: Runbook
 metadata: {name: t, title: T}
@@ -271,8 +275,7 @@ stages:
 }
 
 TEST_F(RunnerTest, InterruptEndsTheWaitAndRunsPostmortem) {
-  dir_.Write("runbooks/hooks/post.sh", "#!/bin/sh\necho ran > \"$NVSX_ARTIFACT_DIR/post\"\n",
-             kExecutable);
+  WritePostmortemHook();
   const Runbook runbook = Load(R"yaml(apiVersion: nvsx/v1
 kind: Runbook
 metadata: {name: t, title: T}
