@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/kube_flags.h"
 #include "common/program.h"
 #include "controller/controller_manager.h"
 #include "controller/controller_metrics.h"
@@ -15,7 +16,6 @@
 #include "core/metrics.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
-#include "kube/connect.h"
 #include "kube/event_recorder.h"
 #include "kube/rest_client.h"
 #include "nvsx_version.h"
@@ -26,8 +26,7 @@ namespace {
 constexpr char kProgram[] = "nvsentinel controller";
 
 struct ControllerFlags {
-  std::string kubeconfig;
-  std::string context;
+  KubeClientFlags kube;
   bool dry_run = false;
   int workers = 4;
   double breaker_max_share = 0.5;
@@ -43,8 +42,6 @@ struct ControllerFlags {
   bool leader_elect = true;
   std::string identity;
   std::string metrics_listen;
-  double qps = 20;
-  int burst = 50;
   std::optional<std::string> log_level;
 };
 
@@ -148,17 +145,9 @@ int Run(const ControllerFlags& flags, const core::Environment& env) {
   auto metrics_listen = ParseAddressFlag("--metrics-listen", flags.metrics_listen);
   if (!metrics_listen.ok()) return ReportError(kProgram, metrics_listen.status());
 
-  kube::ConfigLoadOptions load;
-  load.kubeconfig = flags.kubeconfig;
-  load.context = flags.context;
-  load.env = env;
   kube::RestClientOptions client_options;
-  client_options.clock = &clock;
-  client_options.qps = flags.qps;
-  client_options.burst = flags.burst;
-  client_options.env = env;
   client_options.user_agent = std::string("nvsentinel-controller/") + kVersion;
-  auto client = kube::ConnectLikeKubectl(load, std::move(client_options));
+  auto client = ConnectWithFlags(flags.kube, env, &clock, std::move(client_options));
   if (!client.ok()) return ReportError(kProgram, client.status());
 
   core::MetricsRegistry registry;
@@ -206,9 +195,7 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
   auto flags = std::make_shared<ControllerFlags>();
   CLI::App* command = app.add_subcommand(
       "controller", "Take HealthEvents from New to Quarantined and Drained (one active replica)");
-  command->add_option("--kubeconfig", flags->kubeconfig,
-                      "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)");
-  command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
+  AddKubeClientFlags(command, &flags->kube);
   command->add_flag("--dry-run", flags->dry_run,
                     "Decide and record on the HealthEvent, but change no node and evict no pod");
   command->add_option("--workers", flags->workers, "Events reconciled at once")
@@ -250,12 +237,6 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
                       "This replica's name in the Lease (default: $POD_NAME, hostname-pid)");
   command->add_option("--metrics-listen", flags->metrics_listen,
                       "HOST:PORT for /metrics, /healthz and /readyz (default: none)");
-  command->add_option("--qps", flags->qps, "API server requests per second (0: unlimited)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  command->add_option("--burst", flags->burst, "API server request burst")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
   command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
 }

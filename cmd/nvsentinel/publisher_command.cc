@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "common/kube_flags.h"
 #include "common/program.h"
 #include "health/xid_catalog.h"
-#include "kube/connect.h"
 #include "nvsx_version.h"
 #include "publisher/publisher.h"
 
@@ -21,11 +21,8 @@ constexpr char kProgram[] = "nvsentinel publisher";
 struct PublisherFlags {
   std::string device_api = "unix:/var/run/device-api/device.sock";
   std::string node;
-  std::string kubeconfig;
-  std::string context;
+  KubeClientFlags kube;
   std::string agent = "health-provider";
-  double qps = 20;
-  int burst = 50;
   std::optional<std::string> log_level;
 };
 
@@ -46,19 +43,11 @@ int Run(const PublisherFlags& flags, const core::Environment& env) {
     return ReportError(
         kProgram, absl::InvalidArgumentError("--node: no node name; pass --node or set NODE_NAME"));
   }
-  kube::ConfigLoadOptions load;
-  load.kubeconfig = flags.kubeconfig;
-  load.context = flags.context;
-  load.env = env;
   kube::RestClientOptions client_options;
-  client_options.clock = &clock;
-  client_options.qps = flags.qps;
-  client_options.burst = flags.burst;
-  client_options.env = env;
   client_options.user_agent = std::string("nvsentinel-publisher/") + kVersion;
   // The publisher retries failed writes itself, with the GPU's latest state.
   client_options.max_retries = 2;
-  auto client = kube::ConnectLikeKubectl(load, std::move(client_options));
+  auto client = ConnectWithFlags(flags.kube, env, &clock, std::move(client_options));
   if (!client.ok()) return ReportError(kProgram, client.status());
 
   auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());
@@ -89,16 +78,8 @@ std::function<int()> AddPublisherCommand(CLI::App& app, const core::Environment&
       ->add_option("--device-api", flags->device_api, "Device API address: unix:PATH or HOST:PORT")
       ->capture_default_str();
   command->add_option("--node", flags->node, "This node's name (default: $NODE_NAME, hostname)");
-  command->add_option("--kubeconfig", flags->kubeconfig,
-                      "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)");
-  command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
+  AddKubeClientFlags(command, &flags->kube);
   command->add_option("--agent", flags->agent, "spec.agent of the events written")
-      ->capture_default_str();
-  command->add_option("--qps", flags->qps, "API server requests per second (0: unlimited)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  command->add_option("--burst", flags->burst, "API server request burst")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };

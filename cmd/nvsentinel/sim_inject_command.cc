@@ -5,11 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "common/kube_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
-#include "kube/connect.h"
 #include "kube/rest_client.h"
 #include "sim_nodes/fault_request.h"
 
@@ -19,8 +19,7 @@ namespace {
 constexpr char kProgram[] = "nvsentinel sim inject";
 
 struct SimInjectFlags {
-  std::string kubeconfig;
-  std::string context;
+  KubeClientFlags kube;
   std::string node;
   int gpu = -1;
   std::optional<uint32_t> xid;
@@ -74,14 +73,7 @@ int Run(const SimInjectFlags& flags, const core::Environment& env) {
   if (!request.ok()) return ReportError(kProgram, request.status());
   auto timeout = ParseDurationFlag("--timeout", flags.timeout);
   if (!timeout.ok()) return ReportError(kProgram, timeout.status());
-  kube::ConfigLoadOptions load;
-  load.kubeconfig = flags.kubeconfig;
-  load.context = flags.context;
-  load.env = env;
-  kube::RestClientOptions client_options;
-  client_options.clock = &clock;
-  client_options.env = env;
-  auto client = kube::ConnectLikeKubectl(load, std::move(client_options));
+  auto client = ConnectWithFlags(flags.kube, env, &clock, {});
   if (!client.ok()) return ReportError(kProgram, client.status());
 
   auto created = (*client)->Create(sim_nodes::FaultRequestsResource(),
@@ -113,9 +105,7 @@ std::function<int()> AddSimInjectCommand(CLI::App& sim, const core::Environment&
       "inject",
       "Inject a GPU fault into a running sim; it travels simulated GPU -> health provider -> "
       "device API -> publisher -> HealthEvent");
-  command->add_option("--kubeconfig", flags->kubeconfig,
-                      "The sim's kubeconfig (default: $KUBECONFIG, ~/.kube/config)");
-  command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
+  AddKubeClientFlags(command, &flags->kube, /*rate_limits=*/false);
   command->add_option("--node", flags->node, "Node name, e.g. gpu-node-0")->required();
   command->add_option("--gpu", flags->gpu, "GPU index on the node")
       ->required()
