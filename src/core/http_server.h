@@ -24,10 +24,14 @@ struct HttpServerOptions {
   absl::Duration write_timeout = absl::Seconds(10);
   absl::Duration keep_alive_timeout = absl::Seconds(5);
   size_t worker_threads = 8;
+  // Serve https with this certificate and key (PEM) when both are set.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
-// The HTTP server our daemons share: bounded bodies and timeouts, /healthz
-// (the process serves) and /readyz (every registered readiness check passes).
+// The HTTP(S) server our daemons share: bounded bodies and timeouts, /healthz
+// and /livez (the process serves) and /readyz (every registered readiness
+// check passes).
 // Register routes on routes() and checks with AddReadinessCheck() before
 // Start(); handlers run on worker threads.
 class HttpServer {
@@ -37,7 +41,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  httplib::Server& routes() { return server_; }
+  httplib::Server& routes() { return *server_; }
 
   // `check` returns OK when the named dependency is ready; it must be cheap
   // and thread-safe, as every /readyz request runs it.
@@ -45,6 +49,7 @@ class HttpServer {
 
   // Binds the listen address and serves on a background thread. The socket is
   // listening when this returns, so port() is final and clients may connect.
+  // InvalidArgument when the TLS certificate or key does not parse.
   absl::Status Start();
 
   // The bound port (the picked one when the options asked for port 0).
@@ -62,7 +67,8 @@ class HttpServer {
   void HandleReadyz(const httplib::Request& request, httplib::Response& response);
 
   HttpServerOptions options_;
-  httplib::Server server_;
+  absl::Status tls_error_;  // why the certificate could not be used; Start() reports it
+  std::unique_ptr<httplib::Server> server_;  // an httplib::SSLServer for https
   std::thread thread_;
   uint16_t port_ = 0;
   std::mutex checks_mu_;

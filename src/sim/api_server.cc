@@ -31,6 +31,8 @@ core::HttpServerOptions HttpOptions(const ApiServerOptions& options) {
   http.worker_threads = options.worker_threads;
   http.max_body_bytes = options.max_body_bytes;
   http.write_timeout = absl::Seconds(30);
+  http.tls_cert_pem = options.tls_cert_pem;
+  http.tls_key_pem = options.tls_key_pem;
   return http;
 }
 
@@ -124,16 +126,6 @@ ApiServer::ApiServer(const core::Clock* clock, ApiServerOptions options)
       store_(clock, options_.store),
       http_(HttpOptions(options_)) {
   RegisterRoutes(http_.routes());
-  if (!options_.tls_cert_pem.empty()) {
-    absl::StatusOr<std::unique_ptr<TlsHttpServer>> tls =
-        TlsHttpServer::New(HttpOptions(options_), options_.tls_cert_pem, options_.tls_key_pem);
-    if (tls.ok()) {
-      tls_ = *std::move(tls);
-      RegisterRoutes(tls_->routes());
-    } else {
-      tls_error_ = tls.status();
-    }
-  }
 }
 
 void ApiServer::RegisterRoutes(httplib::Server& routes) {
@@ -163,12 +155,12 @@ void ApiServer::RegisterRoutes(httplib::Server& routes) {
 
 ApiServer::~ApiServer() { Stop(); }
 
-uint16_t ApiServer::port() const { return tls_ ? tls_->port() : http_.port(); }
+uint16_t ApiServer::port() const { return http_.port(); }
 
-std::string ApiServer::address() const { return tls_ ? tls_->address() : http_.address(); }
+std::string ApiServer::address() const { return http_.address(); }
 
 std::string ApiServer::url() const {
-  return core::StrCat(tls_ ? "https://" : "http://", address());
+  return core::StrCat(options_.tls_cert_pem.empty() ? "http://" : "https://", address());
 }
 
 absl::Status ApiServer::RestoreState() {
@@ -201,13 +193,11 @@ absl::Status ApiServer::Start() {
     }
   }
   stopping_ = false;
-  if (!tls_error_.ok()) return tls_error_;
-  return tls_ ? tls_->Start() : http_.Start();
+  return http_.Start();
 }
 
 void ApiServer::Stop() {
   stopping_ = true;
-  if (tls_) tls_->Stop();
   http_.Stop();
   if (state_ != nullptr) {
     store_.SetJournal(nullptr);

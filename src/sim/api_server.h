@@ -28,7 +28,6 @@
 #include "sim/request_path.h"
 #include "sim/resource_registry.h"
 #include "sim/state_file.h"
-#include "sim/tls_http_server.h"
 
 namespace nvsx::sim {
 
@@ -127,10 +126,7 @@ class ApiServer {
   const ApiServerOptions options_;
   ObjectStore store_;
   ResourceRegistry registry_;
-  core::HttpServer http_;
-  // Serves instead of http_ when the options carry a certificate.
-  std::unique_ptr<TlsHttpServer> tls_;
-  absl::Status tls_error_;  // why tls_ could not be made; Start() reports it
+  core::HttpServer http_;  // https when the options carry a certificate
   std::unique_ptr<StateFile> state_;
   std::atomic<bool> stopping_{false};
   // Evictions check budgets and delete as one step.

@@ -72,13 +72,15 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
-TEST_F(HttpServerTest, HealthzAnswersWhileServing) {
+TEST_F(HttpServerTest, HealthzAndLivezAnswerWhileServing) {
   StartServer();
   EXPECT_NE(server_->port(), 0);
-  auto response = client_->Get("/healthz");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->body, "ok\n");
+  for (const char* path : {"/healthz", "/livez"}) {
+    auto response = client_->Get(path);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 200) << path;
+    EXPECT_EQ(response->body, "ok\n") << path;
+  }
 }
 
 TEST_F(HttpServerTest, ReadyzFollowsTheReadinessChecks) {
@@ -167,6 +169,17 @@ TEST(HttpServerListenTest, AddressInUseIsAClearError) {
   absl::Status status = second.Start();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(status.message()), HasSubstr(first.address()));
+}
+
+TEST(HttpServerListenTest, AnUnusableCertificateIsRefusedAtStart) {
+  HttpServerOptions options;
+  options.tls_cert_pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+  options.tls_key_pem = "garbage";
+  HttpServer server(options);
+  const absl::Status status = server.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("certificate or key is not valid PEM"));
+  EXPECT_EQ(server.port(), 0);  // nothing was bound
 }
 
 TEST(HttpServerListenTest, StopIsIdempotentAndPrompt) {
