@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/duration.h"
+#include "core/status_macros.h"
 #include "core/str_cat.h"
 
 namespace nvsx::cmd {
@@ -98,6 +99,30 @@ int ReportError(const char* program, const absl::Status& status) {
     default:
       return kExitFailed;
   }
+}
+
+std::string ReplicaIdentity(const std::string& identity_flag, const core::Environment& env) {
+  if (!identity_flag.empty()) return identity_flag;
+  if (auto pod = env.Get("POD_NAME")) return *pod;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return core::StrCat(host, "-", ::getpid());
+}
+
+absl::StatusOr<std::unique_ptr<core::HttpServer>> StartMetricsServer(
+    const std::optional<core::HostPort>& listen, core::MetricsRegistry* registry,
+    std::function<void()> refresh) {
+  if (!listen.has_value()) return nullptr;
+  core::HttpServerOptions options;
+  options.listen = *listen;
+  auto server = std::make_unique<core::HttpServer>(options);
+  server->routes().Get("/metrics", [registry, refresh = std::move(refresh)](
+                                       const httplib::Request&, httplib::Response& response) {
+    refresh();
+    response.set_content(registry->Render(), core::MetricsRegistry::kContentType);
+  });
+  NVSX_RETURN_IF_ERROR(server->Start());
+  return server;
 }
 
 }  // namespace nvsx::cmd

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -13,7 +14,9 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/environment.h"
+#include "core/http_server.h"
 #include "core/logger.h"
+#include "core/metrics.h"
 #include "core/net_address.h"
 
 namespace nvsx::cmd {
@@ -54,6 +57,17 @@ class SignalWatcher {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// This replica's name in a leader-election Lease: the --identity flag when
+// given, else $POD_NAME (set from the downward API), else hostname-pid.
+std::string ReplicaIdentity(const std::string& identity_flag, const core::Environment& env);
+
+// Serves `registry` as /metrics (beside core::HttpServer's /healthz, /livez
+// and /readyz) on `listen`, calling `refresh` before each scrape; null when
+// `listen` is empty (no metrics endpoint asked for).
+absl::StatusOr<std::unique_ptr<core::HttpServer>> StartMetricsServer(
+    const std::optional<core::HostPort>& listen, core::MetricsRegistry* registry,
+    std::function<void()> refresh = [] {});
 
 // Flag values parsed with errors that name the flag: "--listen: invalid address ...".
 absl::StatusOr<absl::Duration> ParseDurationFlag(const char* flag, const std::string& value);

@@ -1,7 +1,5 @@
 #include "nvsentinel/controller_command.h"
 
-#include <unistd.h>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,19 +37,14 @@ struct ControllerFlags {
   std::string drain_timeout = "30m";
   std::vector<std::string> drain_policies;  // NAMESPACE=MODE[:DURATION]
   bool full_drain = false;
+  int escalation_max_faults = 5;
+  std::string escalation_window = "24h";
+  std::string ttl_configmap = "nvsentinel/nvsentinel-ttl";
   bool leader_elect = true;
   std::string identity;
   std::string metrics_listen;
   std::optional<std::string> log_level;
 };
-
-std::string Identity(const ControllerFlags& flags, const core::Environment& env) {
-  if (!flags.identity.empty()) return flags.identity;
-  if (auto pod = env.Get("POD_NAME")) return *pod;
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  return core::StrCat(host, "-", ::getpid());
-}
 
 absl::StatusOr<controller::TaintRule> ParseTaintRule(const char* flag, const std::string& text) {
   const size_t colon = text.rfind(':');
@@ -101,7 +94,7 @@ absl::StatusOr<controller::ControllerManagerOptions> Options(const ControllerFla
                                                              const core::Environment& env) {
   controller::ControllerManagerOptions options;
   options.leader_elect = flags.leader_elect;
-  options.election.identity = Identity(flags, env);
+  options.election.identity = ReplicaIdentity(flags.identity, env);
   controller::HealthEventControllerOptions& chain = options.controller;
   chain.loop.workers = flags.workers;
   chain.quarantine.dry_run = flags.dry_run;
@@ -133,6 +126,18 @@ absl::StatusOr<controller::ControllerManagerOptions> Options(const ControllerFla
     chain.drain.rules.push_back(std::move(rule));
   }
   chain.drain.partial_drain = !flags.full_drain;
+  chain.escalation.max_faults = flags.escalation_max_faults;
+  NVSX_ASSIGN_OR_RETURN(chain.escalation.window,
+                        ParseDurationFlag("--escalation-window", flags.escalation_window));
+  const size_t slash = flags.ttl_configmap.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == flags.ttl_configmap.size() ||
+      flags.ttl_configmap.find('/', slash + 1) != std::string::npos) {
+    return absl::InvalidArgumentError(
+        core::StrCat("--ttl-configmap: \"", flags.ttl_configmap,
+                     "\" is not NAMESPACE/NAME (e.g. nvsentinel/nvsentinel-ttl)"));
+  }
+  chain.informers.ttl_config_namespace = flags.ttl_configmap.substr(0, slash);
+  chain.informers.ttl_config_name = flags.ttl_configmap.substr(slash + 1);
   return options;
 }
 
@@ -162,17 +167,9 @@ int Run(const ControllerFlags& flags, const core::Environment& env) {
   controller::ControllerManager manager(client->get(), &clock, &recorder, metrics->get(), *options,
                                         *logger);
 
-  std::unique_ptr<core::HttpServer> http;
-  if (*metrics_listen) {
-    core::HttpServerOptions http_options;
-    http_options.listen = **metrics_listen;
-    http = std::make_unique<core::HttpServer>(http_options);
-    http->routes().Get("/metrics", [&](const httplib::Request&, httplib::Response& response) {
-      manager.RefreshMetrics();
-      response.set_content(registry.Render(), core::MetricsRegistry::kContentType);
-    });
-    if (absl::Status started = http->Start(); !started.ok()) return ReportError(kProgram, started);
-  }
+  auto http =
+      StartMetricsServer(*metrics_listen, &registry, [&manager] { manager.RefreshMetrics(); });
+  if (!http.ok()) return ReportError(kProgram, http.status());
   SignalWatcher signals([&](int signal, int) {
     logger->Info("shutting down", {{"signal", signal}});
     manager.Stop();
@@ -181,9 +178,9 @@ int Run(const ControllerFlags& flags, const core::Environment& env) {
                                       {"identity", options->election.identity},
                                       {"leader_elect", flags.leader_elect},
                                       {"dry_run", flags.dry_run},
-                                      {"metrics", http ? http->address() : std::string("-")}});
+                                      {"metrics", *http ? (*http)->address() : std::string("-")}});
   const absl::Status status = manager.Run();
-  if (http) http->Stop();
+  if (*http) (*http)->Stop();
   recorder.Stop();
   if (!status.ok()) return ReportError(kProgram, status);
   return kExitOk;
@@ -194,10 +191,14 @@ int Run(const ControllerFlags& flags, const core::Environment& env) {
 std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment& env) {
   auto flags = std::make_shared<ControllerFlags>();
   CLI::App* command = app.add_subcommand(
-      "controller", "Take HealthEvents from New to Quarantined and Drained (one active replica)");
+      "controller",
+      "Take HealthEvents from New to Resolved: quarantine, drain, remediate, recover, and delete "
+      "finished ones by TTL (one active replica)");
   AddKubeClientFlags(command, &flags->kube);
-  command->add_flag("--dry-run", flags->dry_run,
-                    "Decide and record on the HealthEvent, but change no node and evict no pod");
+  command->add_flag(
+      "--dry-run", flags->dry_run,
+      "Decide and record on the HealthEvent, but change no node, evict no pod, create no "
+      "remediation object and delete no event");
   command->add_option("--workers", flags->workers, "Events reconciled at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -229,6 +230,22 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
                       "(repeatable; * for every namespace; default Immediate)");
   command->add_flag("--full-drain", flags->full_drain,
                     "Drain every pod, even when the event names one GPU");
+  command
+      ->add_option("--escalation-max-faults", flags->escalation_max_faults,
+                   "This many fatal events on one GPU within the window escalate to "
+                   "CONTACT_SUPPORT (manual) instead of another reboot or reset (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--escalation-window", flags->escalation_window,
+                   "The window repeat faults are counted in")
+      ->capture_default_str();
+  command
+      ->add_option("--ttl-configmap", flags->ttl_configmap,
+                   "NAMESPACE/NAME of the ConfigMap with the TTL policy for finished HealthEvents "
+                   "(keys Resolved, Failed, Cancelled, check.<CheckName>[.<Phase>]; values 24h, "
+                   "7d, never)")
+      ->capture_default_str();
   command
       ->add_flag("--leader-elect,!--no-leader-elect", flags->leader_elect,
                  "Run only while holding Lease nvsentinel/nvsentinel-controller")

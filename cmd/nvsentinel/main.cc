@@ -10,6 +10,7 @@
 #include "nvsentinel/controller_command.h"
 #include "nvsentinel/device_api_command.h"
 #include "nvsentinel/health_provider_command.h"
+#include "nvsentinel/janitor_command.h"
 #include "nvsentinel/publisher_command.h"
 #include "nvsentinel/sim_command.h"
 #include "nvsx_version.h"
@@ -22,11 +23,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   // Each registration returns its runner: -1 when its subcommand was not chosen.
   std::vector<std::function<int()>> commands = {
-      nvsx::cmd::AddControllerCommand(app, env),
-      nvsx::cmd::AddDeviceApiCommand(app, env),
-      nvsx::cmd::AddHealthProviderCommand(app, env),
-      nvsx::cmd::AddPublisherCommand(app, env),
-      nvsx::cmd::AddSimCommand(app, env),
+      nvsx::cmd::AddControllerCommand(app, env),     nvsx::cmd::AddDeviceApiCommand(app, env),
+      nvsx::cmd::AddHealthProviderCommand(app, env), nvsx::cmd::AddJanitorCommand(app, env),
+      nvsx::cmd::AddPublisherCommand(app, env),      nvsx::cmd::AddSimCommand(app, env),
   };
   CLI::App* version = app.add_subcommand("version", "Print the version");
   try {

@@ -32,9 +32,11 @@ struct SimFlags {
   int nodes = 4;
   int gpus_per_node = 8;
   int workload_pods = 8;
+  int workload_grace_seconds = 5;
   std::string token;
   bool plain_http = false;
   std::string state;
+  std::string audit_log;
   std::optional<std::string> log_level;
 };
 
@@ -71,6 +73,7 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   sim::ApiServerOptions options;
   options.listen = **listen;
   if (!flags.state.empty()) options.state_file = std::filesystem::absolute(flags.state);
+  if (!flags.audit_log.empty()) options.audit_log = std::filesystem::absolute(flags.audit_log);
   options.pod_grace_periods = true;  // the kubelet below finishes graceful deletions
   sim::SimKubeconfigAuth auth;
   if (!flags.plain_http) {
@@ -97,6 +100,7 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   kube::RestClientOptions client_options;
   client_options.clock = &clock;
   client_options.qps = 0;  // in-process seeding: no need to pace
+  client_options.user_agent = "nvsentinel-sim/seed";
   auto client = kube::RestClient::New(config, client_options);
   if (!client.ok()) return ReportError(kProgram, client.status());
   sim::SimClusterOptions cluster;
@@ -112,6 +116,7 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   if (absl::Status started = kubelet.Start(); !started.ok()) return ReportError(kProgram, started);
   sim::WorkloadOptions workload;
   workload.pods = flags.workload_pods;
+  workload.termination_grace_seconds = flags.workload_grace_seconds;
   if (absl::Status seeded = sim::SeedWorkload(**client, cluster, workload); !seeded.ok()) {
     return ReportError(kProgram, core::Annotate(seeded, "--workload-pods"));
   }
@@ -122,6 +127,9 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   node_options.node_names = kubelet_options.nodes;
   node_options.gpus_per_node = flags.gpus_per_node;
   node_options.api_server = config;
+  node_options.reboot_node = [&kubelet](const std::string& node, absl::Duration downtime) {
+    return kubelet.RebootNode(node, downtime);
+  };
   sim_nodes::SimNodes gpu_nodes(&clock, logger->With({{"component", "sim-nodes"}}), node_options);
   if (absl::Status started = gpu_nodes.Start(); !started.ok()) {
     return ReportError(kProgram, started);
@@ -163,6 +171,14 @@ std::function<int()> AddSimCommand(CLI::App& app, const core::Environment& env) 
                    "PodDisruptionBudget), besides a DaemonSet pod on each node")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
+  command
+      ->add_option("--workload-grace-seconds", flags->workload_grace_seconds,
+                   "terminationGracePeriodSeconds of the workload's pods: how long a drain "
+                   "waits for each")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  command->add_option("--audit-log", flags->audit_log,
+                      "Append one JSON line per API request (client, verb, resource) to FILE");
   command->add_option("--state", flags->state,
                       "SQLite file that keeps the cluster's objects across restarts "
                       "(default: in memory only)");

@@ -9,9 +9,10 @@
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
-#include "kube/api_error.h"
 #include "kube/rest_client.h"
+#include "nvsx_version.h"
 #include "sim_nodes/fault_request.h"
+#include "sim_nodes/fault_request_client.h"
 
 namespace nvsx::cmd {
 namespace {
@@ -44,27 +45,6 @@ absl::StatusOr<sim_nodes::FaultRequest> BuildRequest(const SimInjectFlags& flags
   return request;
 }
 
-// Waits for the sim's verdict on request `name`: its result annotation.
-absl::StatusOr<std::string> AwaitResult(kube::RestClient& client, const std::string& name,
-                                        absl::Duration timeout, core::WaitableClock& clock) {
-  const kube::ResourceRef ref = sim_nodes::FaultRequestsResource().WithName(name);
-  const absl::Time deadline = clock.Now() + timeout;
-  while (true) {
-    absl::StatusOr<nlohmann::json> request = client.Get(ref);
-    if (!request.ok()) return request.status();
-    const nlohmann::json annotations =
-        (*request)["metadata"].value("annotations", nlohmann::json::object());
-    auto result = annotations.find(std::string(sim_nodes::kFaultResultAnnotation));
-    if (result != annotations.end() && result->is_string()) return result->get<std::string>();
-    if (clock.Now() >= deadline) {
-      return absl::UnavailableError(core::StrCat(
-          "no simulated cluster took the request within ", absl::FormatDuration(timeout),
-          "; is `nvsentinel sim` running with this kubeconfig?"));
-    }
-    clock.SleepFor(absl::Milliseconds(20));
-  }
-}
-
 int Run(const SimInjectFlags& flags, const core::Environment& env) {
   core::SystemClock clock;
   auto logger = MakeStderrLogger(flags.log_level, env, &clock);
@@ -73,26 +53,14 @@ int Run(const SimInjectFlags& flags, const core::Environment& env) {
   if (!request.ok()) return ReportError(kProgram, request.status());
   auto timeout = ParseDurationFlag("--timeout", flags.timeout);
   if (!timeout.ok()) return ReportError(kProgram, timeout.status());
-  auto client = ConnectWithFlags(flags.kube, env, &clock, {});
+  kube::RestClientOptions client_options;
+  client_options.user_agent = std::string("nvsentinel-sim-inject/") + kVersion;
+  auto client = ConnectWithFlags(flags.kube, env, &clock, std::move(client_options));
   if (!client.ok()) return ReportError(kProgram, client.status());
 
-  auto created = (*client)->Create(sim_nodes::FaultRequestsResource(),
-                                   sim_nodes::FaultRequestConfigMap(*request));
-  if (!created.ok()) {
-    return ReportError(kProgram, core::Annotate(created.status(), "creating the fault request"));
-  }
-  const std::string name = (*created)["metadata"].value("name", std::string());
-  absl::StatusOr<std::string> result = AwaitResult(**client, name, *timeout, clock);
-  // Done with, or given up on: either way a late sim must not apply it.
-  absl::Status deleted = (*client)->Delete(sim_nodes::FaultRequestsResource().WithName(name));
-  if (!deleted.ok() && !kube::apierrors::IsNotFound(deleted)) {
-    logger->Warn("cannot delete the fault request",
-                 {{"request", name}, {"error", std::string(deleted.message())}});
-  }
+  absl::StatusOr<std::string> result =
+      sim_nodes::SubmitFaultRequest(**client, *request, *timeout, clock, *logger);
   if (!result.ok()) return ReportError(kProgram, result.status());
-  if (result->starts_with("failed: ")) {
-    return ReportError(kProgram, absl::InvalidArgumentError(result->substr(8)));
-  }
   std::printf("%s\n", result->c_str());
   return kExitOk;
 }

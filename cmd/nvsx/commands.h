@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "nvsx/cli_context.h"
+#include "nvsx/run_renderer.h"
 
 namespace nvsx::cmd {
 
@@ -23,6 +24,9 @@ struct RunFlags {
   bool dry_run = false;
   bool drill = false;
   bool plain = false;  // JSON lines even on a terminal
+  std::string run_id;  // empty: a new one
+  // Sees every event too (the demo injects its fault when detect starts).
+  op::RunRenderer* observer = nullptr;
 };
 // nvsx run SLUG: runs a runbook against the cluster.
 int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& flags);
@@ -38,6 +42,9 @@ std::function<int()> AddReportCommand(CLI::App& app, NvsxContext& context);
 std::function<int()> AddInitCommand(CLI::App& app, NvsxContext& context);
 std::function<int()> AddDoctorCommand(CLI::App& app, NvsxContext& context);
 std::function<int()> AddDemoCommand(CLI::App& app, NvsxContext& context);
+std::function<int()> AddSetupCommand(CLI::App& app, NvsxContext& context);
+std::function<int()> AddConvertCommand(CLI::App& app, NvsxContext& context);
+std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context);
 
 // The interactive shell (`nvsx` with no arguments).
 int RunShell(NvsxContext& context);

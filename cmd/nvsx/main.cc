@@ -32,9 +32,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", context.log_level, "debug, info, warn or error");
 
   const std::vector<std::function<int()>> commands = {
-      AddListCommand(app, context),    AddShowCommand(app, context),   AddRunCommand(app, context),
-      AddHistoryCommand(app, context), AddReportCommand(app, context), AddInitCommand(app, context),
-      AddDoctorCommand(app, context),  AddDemoCommand(app, context),
+      AddListCommand(app, context),   AddShowCommand(app, context),
+      AddRunCommand(app, context),    AddHistoryCommand(app, context),
+      AddReportCommand(app, context), AddInitCommand(app, context),
+      AddDoctorCommand(app, context), AddDemoCommand(app, context),
+      AddSetupCommand(app, context),  AddConvertCommand(app, context),
+      AddServeCommand(app, context),
   };
   CLI::App* version = app.add_subcommand("version", "Print the version");
   try {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <random>
 
@@ -47,13 +48,18 @@ int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& fl
   if (!runbook.ok()) return ReportError(kProgram, runbook.status());
 
   op::RunOptions options;
-  options.run_id = op::NewRunId(context.clock.Now(), std::random_device()());
+  options.run_id = flags.run_id.empty() ? op::NewRunId(context.clock.Now(), std::random_device()())
+                                        : flags.run_id;
   options.target_node = flags.target_node;
   options.trigger = flags.trigger;
   options.dry_run = flags.dry_run;
   options.drill = flags.drill;
   options.project_root = location->project_root;
   options.env = context.env;
+  // Hooks and checks run kubectl: they must see the cluster this run watches.
+  if (!context.kubeconfig.empty()) {
+    options.env.Set("KUBECONFIG", std::filesystem::absolute(context.kubeconfig).string());
+  }
   if (absl::Status runnable = op::CheckRunnable(*runbook, options); !runnable.ok()) {
     return ReportError(kProgram, runnable);
   }
@@ -78,6 +84,7 @@ int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& fl
   std::unique_ptr<op::RunRenderer> screen = ScreenRenderer(context, flags.plain);
   std::vector<op::RunRenderer*> renderers = {screen.get()};
   if (store) renderers.push_back(store.get());
+  if (flags.observer != nullptr) renderers.push_back(flags.observer);
   op::TeeRenderer renderer(renderers);
 
   std::unique_ptr<op::ClusterWatch> cluster;

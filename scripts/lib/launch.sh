@@ -17,8 +17,11 @@ nvsx_launch() {
     echo "nvsx: first run, building $program into $build_dir (a few minutes)..." >&2
   fi
   mkdir -p "$build_dir"
+  local targets=("$program")
+  # `nvsx demo` starts the nvsentinel programs: keep both built together.
+  if [ "$program" = nvsx ]; then targets+=(nvsentinel); fi
   if ! (nvsx_configure "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo 2>&1 &&
-        cmake --build "$build_dir" --target "$program" 2>&1) >"$log"; then
+        cmake --build "$build_dir" --target "${targets[@]}" 2>&1) >"$log"; then
     cat "$log" >&2
     echo "nvsx: building $program failed; the log above is also in $log" >&2
     exit 2

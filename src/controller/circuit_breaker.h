@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,25 @@ struct CircuitBreakerOptions {
   int max_nodes = 0;
   absl::Duration window = absl::Minutes(5);
 };
+
+// What the breaker reads of the cluster: how many GPU nodes there are, and
+// the GPU nodes that carry our quarantine record, with when it began.
+struct BreakerInputs {
+  int gpu_nodes = 0;
+  std::map<std::string, std::optional<absl::Time>> quarantined;
+
+  // From a list of Nodes (decodes each one).
+  static BreakerInputs FromNodes(const std::vector<kube::ObjectPtr>& nodes);
+  // From a Node cache indexed by BreakerIndexers(), without decoding a node:
+  // the breaker is asked once per quarantine, and a burst of hundreds of
+  // quarantines in a cluster of thousands of nodes must not decode them all
+  // each time.
+  static BreakerInputs FromIndexedNodes(const kube::IndexedCache& nodes);
+};
+
+// The Node cache indexes FromIndexedNodes reads: GPU nodes, and GPU nodes
+// with a quarantine record by the time it began.
+kube::Indexers BreakerIndexers();
 
 struct BreakerVerdict {
   bool allowed = true;
@@ -49,15 +69,17 @@ class CircuitBreaker {
   // counting it, stays within the limit; an admitted node counts at once.
   // `nodes` is the current list of Nodes. Thread-safe.
   BreakerVerdict TryAdmit(const std::string& node, const std::vector<kube::ObjectPtr>& nodes);
+  BreakerVerdict TryAdmit(const std::string& node, const BreakerInputs& inputs);
   // Forgets an admission whose quarantine was not written.
   void Release(const std::string& node);
   // The state now, without admitting anything (for metrics and status).
   BreakerVerdict Evaluate(const std::vector<kube::ObjectPtr>& nodes);
+  BreakerVerdict Evaluate(const BreakerInputs& inputs);
 
   const CircuitBreakerOptions& options() const { return options_; }
 
  private:
-  BreakerVerdict EvaluateLocked(const std::vector<kube::ObjectPtr>& nodes, absl::Time now);
+  BreakerVerdict EvaluateLocked(const BreakerInputs& inputs, absl::Time now);
 
   const CircuitBreakerOptions options_;
   const core::Clock* const clock_;

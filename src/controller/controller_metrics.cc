@@ -36,6 +36,27 @@ absl::StatusOr<std::unique_ptr<ControllerMetrics>> ControllerMetrics::Create(
   NVSX_ASSIGN_OR_RETURN(metrics->quarantine_to_drained_,
                         registry->AddHistogram("nvsentinel_quarantine_to_drained_seconds",
                                                "From Quarantined to Drained", {}, PhaseBuckets()));
+  NVSX_ASSIGN_OR_RETURN(metrics->drained_to_remediated_,
+                        registry->AddHistogram("nvsentinel_drained_to_remediated_seconds",
+                                               "From Drained to Remediated", {}, PhaseBuckets()));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->detect_to_resolved_,
+      registry->AddHistogram("nvsentinel_detect_to_resolved_seconds",
+                             "Time to repair (MTTR): from the event's generatedTimestamp (else "
+                             "New) to Resolved",
+                             {}, PhaseBuckets()));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->remediations_,
+      registry->AddCounter("nvsentinel_remediation_objects_created_total",
+                           "Remediation objects this controller created, by kind", {"kind"}));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->escalations_,
+      registry->AddCounter("nvsentinel_remediation_escalations_total",
+                           "Repeat faults on one GPU escalated to manual remediation"));
+  NVSX_ASSIGN_OR_RETURN(
+      metrics->ttl_deletions_,
+      registry->AddCounter("nvsentinel_ttl_deletions_total",
+                           "HealthEvents deleted by the TTL policy, by phase", {"phase"}));
   NVSX_ASSIGN_OR_RETURN(
       metrics->breaker_tripped_,
       registry->AddGauge("nvsentinel_circuit_breaker_tripped",
@@ -69,6 +90,32 @@ void ControllerMetrics::ObserveDetectToQuarantine(absl::Duration duration) {
 void ControllerMetrics::ObserveQuarantineToDrained(absl::Duration duration) {
   if (auto* histogram = Child(quarantine_to_drained_, {})) {
     histogram->Observe(absl::ToDoubleSeconds(duration));
+  }
+}
+
+void ControllerMetrics::ObserveDrainedToRemediated(absl::Duration duration) {
+  if (auto* histogram = Child(drained_to_remediated_, {})) {
+    histogram->Observe(absl::ToDoubleSeconds(duration));
+  }
+}
+
+void ControllerMetrics::ObserveDetectToResolved(absl::Duration duration) {
+  if (auto* histogram = Child(detect_to_resolved_, {})) {
+    histogram->Observe(absl::ToDoubleSeconds(duration));
+  }
+}
+
+void ControllerMetrics::RemediationCreated(const std::string& kind) {
+  if (auto* counter = Child(remediations_, {kind})) counter->Increment();
+}
+
+void ControllerMetrics::Escalation() {
+  if (auto* counter = Child(escalations_, {})) counter->Increment();
+}
+
+void ControllerMetrics::TtlDeletion(kube::HealthEventPhase phase) {
+  if (auto* counter = Child(ttl_deletions_, {std::string(kube::HealthEventPhaseName(phase))})) {
+    counter->Increment();
   }
 }
 

@@ -20,6 +20,14 @@ void EventWriter::ObservePhase(const kube::HealthEvent& before, kube::HealthEven
     if (auto quarantined = before.PhaseTime(kube::HealthEventPhase::kQuarantined)) {
       metrics_->ObserveQuarantineToDrained(now - *quarantined);
     }
+  } else if (phase == kube::HealthEventPhase::kRemediated) {
+    if (auto drained = before.PhaseTime(kube::HealthEventPhase::kDrained)) {
+      metrics_->ObserveDrainedToRemediated(now - *drained);
+    }
+  } else if (phase == kube::HealthEventPhase::kResolved) {
+    std::optional<absl::Time> detected = before.spec().generated_timestamp;
+    if (!detected) detected = before.PhaseTime(kube::HealthEventPhase::kNew);
+    if (detected) metrics_->ObserveDetectToResolved(now - *detected);
   }
 }
 
@@ -46,6 +54,9 @@ absl::StatusOr<kube::HealthEvent> EventWriter::Apply(const kube::HealthEvent& ev
   if (!change.evicted_pods.empty()) {
     status.update(kube::HealthEventEvictedPodsPatch(event, change.evicted_pods).body["status"]);
   }
+  if (change.remediation && event.remediation() != change.remediation) {
+    status.update(kube::HealthEventRemediationPatch(event, *change.remediation).body["status"]);
+  }
   if (status.empty()) return event;
   const nlohmann::json patch = {
       {"metadata", {{"resourceVersion", event.metadata().resource_version()}}},
@@ -54,7 +65,9 @@ absl::StatusOr<kube::HealthEvent> EventWriter::Apply(const kube::HealthEvent& ev
       kube::HealthEventsResource().WithName(event.metadata().name()).WithSubresource("status"),
       kube::PatchType::kMerge, patch);
   if (!written.ok()) return written.status();
-  if (phase_changes && metrics_ != nullptr) ObservePhase(event, *change.phase, now);
+  // A new reason within the same phase is no transition.
+  const bool entered = phase_changes && (!event.HasPhase() || event.phase() != *change.phase);
+  if (entered && metrics_ != nullptr) ObservePhase(event, *change.phase, now);
   return kube::HealthEvent(*std::move(written));
 }
 

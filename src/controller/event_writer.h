@@ -18,15 +18,16 @@ namespace nvsx::controller {
 class ControllerMetrics;
 
 // A status change to make on a HealthEvent in one write: a phase move, a
-// condition, pods evicted, in any combination.
+// condition, pods evicted, the remediation object, in any combination.
 struct StatusChange {
   std::optional<kube::HealthEventPhase> phase;
   std::string reason;   // of the phase
   std::string message;  // of the phase
   std::optional<kube::Condition> condition;
   std::vector<kube::PodRef> evicted_pods;
+  std::optional<kube::RemediationRef> remediation;
 
-  bool empty() const { return !phase && !condition && evicted_pods.empty(); }
+  bool empty() const { return !phase && !condition && evicted_pods.empty() && !remediation; }
 };
 
 // Writes HealthEvent status (merge patches of healthevents/NAME/status that

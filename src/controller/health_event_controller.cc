@@ -27,14 +27,26 @@ bool NodeDecisionInputsChanged(const nlohmann::json& old_node, const nlohmann::j
          Member(old_node, "spec") != Member(new_node, "spec");
 }
 
+// A node's conditions without their heartbeat times, which change every few
+// seconds: what recovery decides on (Ready, the check's condition).
+nlohmann::json ConditionsWithoutHeartbeats(const nlohmann::json& node) {
+  nlohmann::json conditions = Member(Member(node, "status"), "conditions");
+  if (!conditions.is_array()) return nullptr;
+  for (nlohmann::json& condition : conditions) {
+    if (condition.is_object()) condition.erase("lastHeartbeatTime");
+  }
+  return conditions;
+}
+
 std::string NameOf(const nlohmann::json& object) {
   return Member(Member(object, "metadata"), "name").is_string()
              ? Member(Member(object, "metadata"), "name").get<std::string>()
              : "";
 }
 
-std::string NodeOfPod(const nlohmann::json& pod) {
-  const nlohmann::json& node = Member(Member(pod, "spec"), "nodeName");
+// spec.nodeName of a Pod, RebootNode, GPUReset or HealthEvent.
+std::string NodeOf(const nlohmann::json& object) {
+  const nlohmann::json& node = Member(Member(object, "spec"), "nodeName");
   return node.is_string() ? node.get<std::string>() : "";
 }
 
@@ -56,14 +68,30 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
                   options_.quarantine, logger_.With({{"controller", "quarantine"}})),
       drain_(client, clock, &writer_, metrics, &informers_.pods().cache(), options_.drain,
              logger_.With({{"controller", "drain"}})),
+      remediation_(client, clock, &writer_, metrics, &informers_.events().cache(),
+                   &informers_.reboot_nodes().cache(), &informers_.gpu_resets().cache(),
+                   {.escalation = options_.escalation, .dry_run = options_.quarantine.dry_run},
+                   logger_.With({{"controller", "remediation"}})),
+      recovery_(client, clock, &writer_, &informers_.nodes().cache(), &informers_.events().cache(),
+                &informers_.reboot_nodes().cache(), {.dry_run = options_.quarantine.dry_run},
+                logger_.With({{"controller", "recovery"}})),
+      ttl_(client, clock, &writer_, metrics,
+           {.config_namespace = options_.informers.ttl_config_namespace,
+            .config_name = options_.informers.ttl_config_name,
+            .dry_run = options_.quarantine.dry_run},
+           logger_.With({{"controller", "ttl"}})),
       loop_(
           clock, options_.loop, [this](const std::string& key) { return Reconcile(key); },
           logger_) {
   informers_.events().AddEventHandlers(
-      {.on_add = [this](const nlohmann::json& object) { loop_.Enqueue(NameOf(object)); },
+      {.on_add = [this](const nlohmann::json& object) { OnEvent(object); },
        .on_update = [this](const nlohmann::json&,
-                           const nlohmann::json& object) { loop_.Enqueue(NameOf(object)); },
-       .on_delete = [this](const nlohmann::json& object) { quarantine_.Forget(NameOf(object)); }});
+                           const nlohmann::json& object) { OnEvent(object); },
+       .on_delete =
+           [this](const nlohmann::json& object) {
+             quarantine_.Forget(NameOf(object));
+             EnqueueEventsOn(NodeOf(object));
+           }});
   informers_.nodes().AddEventHandlers(
       {.on_add = [this](const nlohmann::json& node) { EnqueueEventsOn(NameOf(node)); },
        .on_update = [this](const nlohmann::json& old_node,
@@ -73,11 +101,21 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
              EnqueueEventsOn(NameOf(node));
              WakeBreakerWaiters();
            }});
-  auto on_pod = [this](const nlohmann::json& pod) { EnqueueEventsOn(NodeOfPod(pod)); };
-  informers_.pods().AddEventHandlers(
-      {.on_add = on_pod,
-       .on_update = [on_pod](const nlohmann::json&, const nlohmann::json& pod) { on_pod(pod); },
-       .on_delete = on_pod});
+  // Pods leaving, and the janitor's progress, concern the events on their node.
+  auto on_node_of = [this](const nlohmann::json& object) { EnqueueEventsOn(NodeOf(object)); };
+  const kube::EventHandlers by_node{
+      .on_add = on_node_of,
+      .on_update = [on_node_of](const nlohmann::json&,
+                                const nlohmann::json& object) { on_node_of(object); },
+      .on_delete = on_node_of};
+  informers_.pods().AddEventHandlers(by_node);
+  informers_.reboot_nodes().AddEventHandlers(by_node);
+  informers_.gpu_resets().AddEventHandlers(by_node);
+  informers_.ttl_config().AddEventHandlers(
+      {.on_add = [this](const nlohmann::json& config_map) { OnTtlConfig(&config_map); },
+       .on_update = [this](const nlohmann::json&,
+                           const nlohmann::json& config_map) { OnTtlConfig(&config_map); },
+       .on_delete = [this](const nlohmann::json&) { OnTtlConfig(nullptr); }});
 }
 
 HealthEventController::~HealthEventController() { Stop(); }
@@ -88,10 +126,13 @@ absl::Status HealthEventController::Start() {
   informers_.Start();
   if (!informers_.WaitForCacheSync(options_.cache_sync_timeout)) {
     return absl::DeadlineExceededError(core::StrCat(
-        "the HealthEvent, Node and Pod caches did not fill within ",
+        "the HealthEvent, Node, Pod, RebootNode, GPUReset and ConfigMap caches did not fill "
+        "within ",
         core::DurationString(options_.cache_sync_timeout),
-        "; check that the API server is reachable and that the controller may list and watch "
-        "healthevents, nodes and pods"));
+        "; check that the API server is reachable, that the janitor CRDs (deploy/crds) are "
+        "installed, and that the controller may list and watch healthevents, nodes, pods, "
+        "rebootnodes, gpuresets and configmaps in namespace ",
+        options_.informers.ttl_config_namespace));
   }
   loop_.Start();
   logger_.Info("controller started",
@@ -121,10 +162,30 @@ void HealthEventController::WakeBreakerWaiters() {
 
 void HealthEventController::OnNodeUpdate(const nlohmann::json& old_node,
                                          const nlohmann::json& new_node) {
-  if (!NodeDecisionInputsChanged(old_node, new_node)) return;
-  EnqueueEventsOn(NameOf(new_node));
-  // A quarantine record that came or went changes the breaker's count.
-  WakeBreakerWaiters();
+  if (NodeDecisionInputsChanged(old_node, new_node)) {
+    EnqueueEventsOn(NameOf(new_node));
+    // A quarantine record that came or went changes the breaker's count.
+    WakeBreakerWaiters();
+  } else if (ConditionsWithoutHeartbeats(old_node) != ConditionsWithoutHeartbeats(new_node)) {
+    EnqueueEventsOn(NameOf(new_node));  // Ready came back, a check's condition cleared
+  }
+}
+
+void HealthEventController::OnEvent(const nlohmann::json& object) {
+  loop_.Enqueue(NameOf(object));
+  // A healthy signal, or a fault that ended, concerns the node's other events.
+  const kube::HealthEvent event(object);
+  if (event.is_healthy() || (event.HasPhase() && kube::IsTerminal(event.phase()))) {
+    EnqueueEventsOn(event.node_name());
+  }
+}
+
+void HealthEventController::OnTtlConfig(const nlohmann::json* config_map) {
+  if (!ttl_.OnConfigMap(config_map)) return;
+  for (const kube::ObjectPtr& object : informers_.events().cache().List()) {
+    const kube::HealthEvent event(object);
+    if (event.HasPhase() && kube::IsTerminal(event.phase())) loop_.Enqueue(event.metadata().name());
+  }
 }
 
 absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::string& name) {
@@ -134,8 +195,8 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
     return ReconcileResult::Done();
   }
   kube::HealthEvent event(object);
-  // Each pass moves the event one phase at most; the chain has three steps today.
-  for (int pass = 0; pass < 4; ++pass) {
+  // Each pass moves the event one phase at most: five steps and the TTL.
+  for (int pass = 0; pass < 7; ++pass) {
     if (!event.HasPhase()) {
       StatusChange change;
       change.phase = kube::HealthEventPhase::kNew;
@@ -150,10 +211,17 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
       case kube::HealthEventPhase::kQuarantined:
         step = drain_.Reconcile(event);
         break;
-      default:
-        // Drained and later belong to controllers not written yet; terminal
-        // phases need nothing.
-        return ReconcileResult::Done();
+      case kube::HealthEventPhase::kDrained:
+        step = remediation_.Reconcile(event);
+        break;
+      case kube::HealthEventPhase::kRemediated:
+        step = recovery_.Reconcile(event);
+        break;
+      case kube::HealthEventPhase::kResolved:
+      case kube::HealthEventPhase::kFailed:
+      case kube::HealthEventPhase::kCancelled:
+        step = ttl_.Reconcile(event);
+        break;
     }
     if (!step.ok()) return step.status();
     if (!step->advanced) return step->next;
@@ -176,7 +244,8 @@ void HealthEventController::RefreshMetrics() {
     ++counts[kube::HealthEvent(object).phase()];
   }
   metrics_->SetEventsByPhase(counts);
-  const BreakerVerdict verdict = breaker_.Evaluate(informers_.nodes().cache().List());
+  const BreakerVerdict verdict =
+      breaker_.Evaluate(BreakerInputs::FromIndexedNodes(informers_.nodes().cache()));
   metrics_->SetBreaker(verdict.quarantined >= verdict.limit && options_.breaker.enabled,
                        verdict.quarantined, static_cast<int>(quarantine_.WaitingEvents().size()));
 }

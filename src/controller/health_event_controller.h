@@ -14,7 +14,10 @@
 #include "controller/quarantine_controller.h"
 #include "controller/quarantine_decision.h"
 #include "controller/reconcile_loop.h"
+#include "controller/recovery_controller.h"
+#include "controller/remediation_controller.h"
 #include "controller/shared_informers.h"
+#include "controller/ttl_controller.h"
 #include "core/clock.h"
 #include "core/logger.h"
 #include "kube/event_recorder.h"
@@ -26,20 +29,28 @@ class ControllerMetrics;
 
 struct HealthEventControllerOptions {
   ReconcileLoopOptions loop;
+  // informers.ttl_config_*: where the TTL policy is read from.
   SharedInformersOptions informers;
-  QuarantineOptions quarantine;  // quarantine.dry_run: change no node
+  // quarantine.dry_run: the whole chain decides and records, and changes
+  // nothing (no node, pod, remediation object or deletion).
+  QuarantineOptions quarantine;
   CircuitBreakerOptions breaker;
   DrainOptions drain;
+  EscalationOptions escalation;
   absl::Duration cache_sync_timeout = absl::Minutes(2);
 };
 
-// The HealthEvent controller chain as far as it goes today: one work queue
-// of HealthEvent names fed by shared informers (events, and the nodes and
-// pods they concern), and a Reconcile that reads the event from the cache
-// and hands it to its phase's controller: New -> QuarantineController ->
-// Quarantined -> DrainController -> Drained. An event that moves on is
-// handed to the next phase's controller in the same pass. Remediation,
-// recovery and TTL are not part of it yet: a Drained event stays Drained.
+// The HealthEvent controller chain: one work queue of HealthEvent names fed
+// by shared informers (events, and the nodes, pods, remediation objects and
+// TTL ConfigMap they concern), and a Reconcile that reads the event from the
+// cache and hands it to its phase's controller:
+//   New         -> QuarantineController  -> Quarantined
+//   Quarantined -> DrainController       -> Drained
+//   Drained     -> RemediationController -> Remediated
+//   Remediated  -> RecoveryController    -> Resolved
+//   Resolved, Failed, Cancelled -> TtlController -> deleted when the policy says
+// An event that moves on is handed to the next phase's controller in the
+// same pass.
 class HealthEventController {
  public:
   // `client` and `clock` must outlive the controller; `recorder` and
@@ -64,12 +75,17 @@ class HealthEventController {
   void RefreshMetrics();
 
   uint64_t evictions() const { return drain_.evictions(); }
+  uint64_t remediations_created() const { return remediation_.created(); }
+  // Why the last TTL ConfigMap update was refused (OK when it was not).
+  absl::Status ttl_policy_error() const { return ttl_.policy_error(); }
   ReconcileLoopStats loop_stats() const { return loop_.stats(); }
 
  private:
   void EnqueueEventsOn(const std::string& node);
   void WakeBreakerWaiters();
   void OnNodeUpdate(const nlohmann::json& old_node, const nlohmann::json& new_node);
+  void OnEvent(const nlohmann::json& event);
+  void OnTtlConfig(const nlohmann::json* config_map);
 
   core::WaitableClock* const clock_;
   ControllerMetrics* const metrics_;
@@ -80,6 +96,9 @@ class HealthEventController {
   CircuitBreaker breaker_;
   QuarantineController quarantine_;
   DrainController drain_;
+  RemediationController remediation_;
+  RecoveryController recovery_;
+  TtlController ttl_;
   ReconcileLoop loop_;
   bool started_ = false;
 };

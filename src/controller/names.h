@@ -2,7 +2,7 @@
 
 // The names the controllers write into the cluster: node annotations and
 // labels, HealthEvent condition types and reasons, Kubernetes Event reasons.
-// Kept in one place because runbooks, `nvsx doctor` and the later recovery
+// Kept in one place because runbooks, `nvsx doctor` and the recovery
 // controller read them back.
 
 #include <string_view>
@@ -34,9 +34,24 @@ inline constexpr std::string_view kCordonedByOther = "external";
 // for a partial drain; without it a GPU pod counts as using every GPU.
 inline constexpr std::string_view kPodGpuDevicesAnnotation = "nvsentinel.nvidia.com/gpu-devices";
 
+// An operator approves a manual remediation (CONTACT_SUPPORT, RUN_FIELDDIAG,
+// RUN_DCGMEUD, UNKNOWN, or an escalation) by annotating the HealthEvent
+// nvsentinel.nvidia.com/remediation-approved=true once the work is done.
+inline constexpr std::string_view kRemediationApprovedAnnotation =
+    "nvsentinel.nvidia.com/remediation-approved";
+inline constexpr std::string_view kRemediationApprovedValue = "true";
+// On RebootNode / GPUReset objects: the HealthEvent that created it (also
+// an ownerReference).
+inline constexpr std::string_view kRemediationEventLabel = "nvsentinel.nvidia.com/health-event";
+// The reason quarantine gives the node condition it sets, so recovery
+// lifts only conditions it set.
+inline constexpr std::string_view kNodeConditionReason = "HealthEventFault";
+
 // HealthEvent condition types.
 inline constexpr std::string_view kQuarantinedCondition = "Quarantined";
 inline constexpr std::string_view kDrainedCondition = "Drained";
+inline constexpr std::string_view kRemediatedCondition = "Remediated";
+inline constexpr std::string_view kResolvedCondition = "Resolved";
 
 // Condition and phase reasons.
 inline constexpr std::string_view kReasonQuarantined = "Quarantined";
@@ -53,5 +68,16 @@ inline constexpr std::string_view kReasonDraining = "Draining";
 inline constexpr std::string_view kReasonDrained = "Drained";
 inline constexpr std::string_view kReasonDrainSkipped = "DrainSkipped";
 inline constexpr std::string_view kReasonDrainTimeout = "DrainTimeout";
+inline constexpr std::string_view kReasonRemediating = "Remediating";
+inline constexpr std::string_view kReasonAwaitingApproval = "AwaitingApproval";
+inline constexpr std::string_view kReasonEscalated = "Escalated";
+inline constexpr std::string_view kReasonApproved = "Approved";
+inline constexpr std::string_view kReasonNoRemediation = "NoRemediationNeeded";
+inline constexpr std::string_view kReasonRemediated = "Remediated";
+inline constexpr std::string_view kReasonRemediationFailed = "RemediationFailed";
+inline constexpr std::string_view kReasonSuperseded = "Superseded";
+inline constexpr std::string_view kReasonAwaitingRecovery = "AwaitingRecovery";
+inline constexpr std::string_view kReasonRecovered = "Recovered";
+inline constexpr std::string_view kReasonNodeHeld = "NodeHeldByNewerFault";
 
 }  // namespace nvsx::controller

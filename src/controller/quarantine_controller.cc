@@ -92,7 +92,8 @@ absl::StatusOr<StepResult> QuarantineController::Reconcile(const kube::HealthEve
   }
 
   if (decision.needs_breaker) {
-    const BreakerVerdict verdict = breaker_->TryAdmit(event.node_name(), nodes_->List());
+    const BreakerVerdict verdict =
+        breaker_->TryAdmit(event.node_name(), BreakerInputs::FromIndexedNodes(*nodes_));
     if (!verdict.allowed) return WaitForBreaker(event, verdict);
   }
   if (options_.dry_run) return DryRun(event, *node);
@@ -180,7 +181,7 @@ absl::Status QuarantineController::SetNodeCondition(const kube::HealthEvent& eve
   kube::Condition condition;
   condition.type = event.check_name();
   condition.status = kube::ConditionStatus::kTrue;
-  condition.reason = "HealthEventFault";
+  condition.reason = kNodeConditionReason;
   condition.message =
       core::StrCat(DescribeFault(event), " (HealthEvent ", event.metadata().name(), ")");
   const kube::ObjectPatch patch = kube::SetNodeConditionPatch(node, condition, clock_->Now());

@@ -26,7 +26,7 @@ namespace nvsx::controller {
 // writes, so running it again after a crash finishes the job.
 class QuarantineController {
  public:
-  // All pointers must outlive the controller.
+  // All pointers must outlive the controller; `nodes` is indexed by BreakerIndexers().
   QuarantineController(kube::RestClient* client, core::WaitableClock* clock, EventWriter* writer,
                        CircuitBreaker* breaker, const kube::IndexedCache* nodes,
                        QuarantineOptions options, core::Logger logger);

@@ -9,16 +9,6 @@
 namespace nvsx::controller {
 namespace {
 
-bool IsLabelValue(std::string_view value) {
-  if (value.empty() || value.size() > 63) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(value.front()) || !alnum(value.back())) return false;
-  return std::all_of(value.begin(), value.end(),
-                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
 QuarantineDecision Hold(std::string_view reason, std::string message) {
   return {QuarantineAction::kHold, std::string(reason), std::move(message), false};
 }
@@ -28,6 +18,16 @@ QuarantineDecision Cancel(std::string_view reason, std::string message) {
 }
 
 }  // namespace
+
+bool IsLabelValue(std::string_view value) {
+  if (value.empty() || value.size() > 63) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(value.front()) || !alnum(value.back())) return false;
+  return std::all_of(value.begin(), value.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
 
 kube::Taint TaintFor(const QuarantineOptions& options, const kube::HealthEvent& event) {
   const std::string check = event.check_name();

@@ -49,6 +49,10 @@ struct QuarantineDecision {
 QuarantineDecision DecideQuarantine(const kube::HealthEvent& event, const kube::Node* node,
                                     bool waited_on_breaker);
 
+// Whether `value` is a valid label value (63 characters at most, alphanumeric
+// at both ends, '-', '_' and '.' between).
+bool IsLabelValue(std::string_view value);
+
 // A one-line cause for messages and the node record: "SysLogsXIDError (XID 79) on GPU 3".
 std::string DescribeFault(const kube::HealthEvent& event);
 

@@ -89,4 +89,39 @@ std::optional<kube::ObjectPatch> QuarantinePatch(const kube::Node& node, const s
   return patch;
 }
 
+std::optional<kube::ObjectPatch> ReleasePatch(const kube::Node& node, const std::string& event,
+                                              bool release) {
+  QuarantineRecord record = QuarantineRecord::FromNode(node);
+  if (!record.present) return std::nullopt;
+  nlohmann::json metadata = {{"resourceVersion", node.metadata().resource_version()}};
+  if (!release) {
+    if (!record.Holds(event)) return std::nullopt;
+    std::erase(record.events, event);
+    metadata["annotations"] = {{std::string(kQuarantinedByAnnotation), JoinList(record.events)}};
+    return kube::ObjectPatch{kube::PatchType::kStrategicMerge, {{"metadata", std::move(metadata)}}};
+  }
+  nlohmann::json annotations = nlohmann::json::object();
+  for (std::string_view key :
+       {kQuarantinedByAnnotation, kQuarantinedAtAnnotation, kCordonedByAnnotation,
+        kQuarantineTaintsAnnotation, kQuarantineReasonAnnotation}) {
+    annotations[std::string(key)] = nullptr;
+  }
+  metadata["annotations"] = std::move(annotations);
+  nlohmann::json spec = nlohmann::json::object();
+  if (record.cordoned_by_us && node.unschedulable()) spec["unschedulable"] = nullptr;
+  const std::vector<kube::Taint> taints = node.taints();
+  nlohmann::json kept = nlohmann::json::array();
+  for (const kube::Taint& taint : taints) {
+    const std::string text = TaintString(taint);
+    if (std::find(record.taints.begin(), record.taints.end(), text) == record.taints.end()) {
+      kept.push_back(taint.ToJson());
+    }
+  }
+  // Taints have no merge key: the list is replaced whole.
+  if (kept.size() != taints.size()) spec["taints"] = std::move(kept);
+  nlohmann::json body = {{"metadata", std::move(metadata)}};
+  if (!spec.empty()) body["spec"] = std::move(spec);
+  return kube::ObjectPatch{kube::PatchType::kStrategicMerge, std::move(body)};
+}
+
 }  // namespace nvsx::controller

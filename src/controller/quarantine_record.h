@@ -41,4 +41,14 @@ std::optional<kube::ObjectPatch> QuarantinePatch(const kube::Node& node, const s
                                                  const kube::Taint& taint,
                                                  const std::string& reason, absl::Time now);
 
+// One strategic merge patch of nodes/NAME that lifts `event`'s part of the
+// quarantine. With `release` (no other fault holds the node) it undoes what
+// the record says we did: removes our taints, uncordons the node only when
+// the cordon was ours, and removes our annotations. Without it, it only takes
+// `event` off the record's list, so the node stays quarantined for the
+// others. Carries the resourceVersion (a 409 Conflict: re-read, call again).
+// nullopt when there is nothing to do.
+std::optional<kube::ObjectPatch> ReleasePatch(const kube::Node& node, const std::string& event,
+                                              bool release);
+
 }  // namespace nvsx::controller

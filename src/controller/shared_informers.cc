@@ -1,6 +1,10 @@
 #include "controller/shared_informers.h"
 
+#include "controller/circuit_breaker.h"
+#include "core/str_cat.h"
+#include "kube/types/gpu_reset.h"
 #include "kube/types/health_event.h"
+#include "kube/types/reboot_node.h"
 
 namespace nvsx::controller {
 namespace {
@@ -15,6 +19,14 @@ kube::InformerOptions OptionsFor(kube::ResourceRef resource, bool by_node,
   return options;
 }
 
+// Nodes, indexed for the circuit breaker.
+kube::InformerOptions NodeOptions(const SharedInformersOptions& shared) {
+  kube::InformerOptions options =
+      OptionsFor({.group = "", .version = "v1", .resource = "nodes"}, false, shared);
+  options.indexers = BreakerIndexers();
+  return options;
+}
+
 }  // namespace
 
 SharedInformers::SharedInformers(kube::RestClient* client, core::WaitableClock* clock,
@@ -22,30 +34,46 @@ SharedInformers::SharedInformers(kube::RestClient* client, core::WaitableClock* 
     : events_(std::make_unique<kube::Informer>(
           client, clock, OptionsFor(kube::HealthEventsResource(), true, options),
           logger.With({{"informer", "healthevents"}}))),
-      nodes_(std::make_unique<kube::Informer>(
-          client, clock,
-          OptionsFor({.group = "", .version = "v1", .resource = "nodes"}, false, options),
-          logger.With({{"informer", "nodes"}}))),
+      nodes_(std::make_unique<kube::Informer>(client, clock, NodeOptions(options),
+                                              logger.With({{"informer", "nodes"}}))),
       pods_(std::make_unique<kube::Informer>(
           client, clock,
           OptionsFor({.group = "", .version = "v1", .resource = "pods"}, true, options),
-          logger.With({{"informer", "pods"}}))) {}
+          logger.With({{"informer", "pods"}}))),
+      reboot_nodes_(std::make_unique<kube::Informer>(
+          client, clock, OptionsFor(kube::RebootNodesResource(), true, options),
+          logger.With({{"informer", "rebootnodes"}}))),
+      gpu_resets_(std::make_unique<kube::Informer>(
+          client, clock, OptionsFor(kube::GpuResetsResource(), true, options),
+          logger.With({{"informer", "gpuresets"}}))) {
+  kube::InformerOptions config = OptionsFor({.group = "",
+                                             .version = "v1",
+                                             .resource = "configmaps",
+                                             .namespace_name = options.ttl_config_namespace},
+                                            false, options);
+  config.reflector.field_selector = core::StrCat("metadata.name=", options.ttl_config_name);
+  ttl_config_ = std::make_unique<kube::Informer>(client, clock, std::move(config),
+                                                 logger.With({{"informer", "ttl-configmap"}}));
+}
+
+std::vector<kube::Informer*> SharedInformers::All() {
+  return {events_.get(),       nodes_.get(),      pods_.get(),
+          reboot_nodes_.get(), gpu_resets_.get(), ttl_config_.get()};
+}
 
 void SharedInformers::Start() {
-  events_->Start();
-  nodes_->Start();
-  pods_->Start();
+  for (kube::Informer* informer : All()) informer->Start();
 }
 
 bool SharedInformers::WaitForCacheSync(absl::Duration timeout) {
-  return events_->WaitForCacheSync(timeout) && nodes_->WaitForCacheSync(timeout) &&
-         pods_->WaitForCacheSync(timeout);
+  for (kube::Informer* informer : All()) {
+    if (!informer->WaitForCacheSync(timeout)) return false;
+  }
+  return true;
 }
 
 void SharedInformers::Stop() {
-  events_->Stop();
-  nodes_->Stop();
-  pods_->Stop();
+  for (kube::Informer* informer : All()) informer->Stop();
 }
 
 }  // namespace nvsx::controller

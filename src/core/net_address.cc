@@ -1,8 +1,13 @@
 #include "core/net_address.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "core/str_cat.h"
 
@@ -50,6 +55,22 @@ bool IsLoopbackHost(std::string_view host) {
   in_addr addr;
   if (::inet_pton(AF_INET, std::string(host).c_str(), &addr) != 1) return false;
   return (ntohl(addr.s_addr) >> 24) == 127;
+}
+
+absl::StatusOr<uint16_t> PickFreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (!bound)
+    return absl::UnavailableError(StrCat("no free port on 127.0.0.1: ", std::strerror(error)));
+  return ntohs(address.sin_port);
 }
 
 }  // namespace nvsx::core

@@ -25,4 +25,9 @@ absl::StatusOr<HostPort> ParseHostPort(std::string_view text);
 // True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach.
 bool IsLoopbackHost(std::string_view host);
 
+// A TCP port on 127.0.0.1 that was free a moment ago: for a program that must
+// be told its port on the command line. Another process may take it before
+// the program binds it; the program then fails to start and says so.
+absl::StatusOr<uint16_t> PickFreeLoopbackPort();
+
 }  // namespace nvsx::core

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_split.h"
+#include "core/process_spawn.h"
 #include "core/str_cat.h"
 
 namespace nvsx::core {
@@ -135,65 +135,6 @@ class ScopedBlockSigpipe {
   bool already_pending_ = false;
 };
 
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-// Starts the child in a new process group with default signal handling.
-absl::StatusOr<pid_t> Spawn(const std::filesystem::path& program, const SubprocessOptions& options,
-                            int stdin_fd, int stdout_fd, int stderr_fd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdin_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-  if (!options.working_dir.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.working_dir.c_str());
-  }
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t signals;
-  sigemptyset(&signals);
-  posix_spawnattr_setsigmask(&attr, &signals);
-  sigfillset(&signals);
-  posix_spawnattr_setsigdefault(&attr, &signals);
-
-  std::vector<std::string> argv = options.argv;
-  std::vector<std::string> envp = options.env.ToEnvp();
-  std::vector<char*> argv_c = CStrings(argv);
-  std::vector<char*> envp_c = CStrings(envp);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv_c.data(), envp_c.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    std::string what = StrCat("cannot start ", program.string());
-    if (!options.working_dir.empty()) StrAppend(&what, " in ", options.working_dir.string());
-    if (rc == ENOENT || rc == EACCES) {
-      return absl::FailedPreconditionError(StrCat(what, ": ", std::strerror(rc)));
-    }
-    return ErrnoStatus(what, rc);
-  }
-  return pid;
-}
-
-std::string SignalName(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return abbrev != nullptr ? StrCat("SIG", abbrev) : StrCat("signal ", sig);
-}
-
 }  // namespace
 
 std::string SubprocessResult::Describe() const {
@@ -234,8 +175,13 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options)
   }
 
   const auto start = SteadyClock::now();
-  auto pid_or =
-      Spawn(*program, options, in_pipe.read.get(), out_pipe->write.get(), err_pipe->write.get());
+  auto pid_or = SpawnInNewGroup({.program = *program,
+                                 .argv = options.argv,
+                                 .env = options.env,
+                                 .working_dir = options.working_dir,
+                                 .stdin_fd = in_pipe.read.get(),
+                                 .stdout_fd = out_pipe->write.get(),
+                                 .stderr_fd = err_pipe->write.get()});
   if (!pid_or.ok()) return pid_or.status();
   const pid_t pid = *pid_or;
   in_pipe.read.Reset();

@@ -61,6 +61,12 @@ bool Truthy(const std::string& value) {
          value == "True";
 }
 
+// ?dryRun=All: validate and answer as if written, change nothing.
+bool DryRun(const httplib::Request& request) {
+  const std::string value = request.get_param_value("dryRun");
+  return value == "All" || Truthy(value);
+}
+
 std::optional<int64_t> IntParam(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::nullopt;
   const std::string text = request.get_param_value(name);
@@ -184,6 +190,9 @@ absl::Status ApiServer::RestoreState() {
 absl::Status ApiServer::Start() {
   if (!options_.state_file.empty() && state_ == nullptr) NVSX_RETURN_IF_ERROR(RestoreState());
   if (state_ != nullptr) store_.SetJournal(state_.get());
+  if (!options_.audit_log.empty() && audit_ == nullptr) {
+    NVSX_ASSIGN_OR_RETURN(audit_, AuditLog::Open(options_.audit_log));
+  }
   ResourceInfo namespaces = Builtin("", "namespaces");
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     absl::StatusOr<json> created = store_.Create(
@@ -222,6 +231,16 @@ void ApiServer::Handle(const std::string& method, const httplib::Request& reques
     status = ApiError(500, "InternalError", core::StrCat("internal error: ", error.what()));
   }
   if (!status.ok()) call.Reply(HttpCodeOf(status), ToKubeStatus(status));
+  if (audit_ != nullptr && !call.resource.resource.empty()) {
+    audit_->Record({.user_agent = request.get_header_value("User-Agent"),
+                    .verb = RbacVerb(method, !call.path.name.empty(),
+                                     Truthy(request.get_param_value("watch"))),
+                    .group = call.resource.group,
+                    .resource = call.resource.resource,
+                    .subresource = call.path.subresource,
+                    .namespace_name = call.path.namespace_name,
+                    .code = response.status});
+  }
 }
 
 absl::Status ApiServer::Authenticate(const httplib::Request& request) const {
@@ -631,7 +650,7 @@ absl::Status ApiServer::Create(Call& call) {
   if (call.resource.namespaced) NVSX_RETURN_IF_ERROR(RequireNamespace(call.path.namespace_name));
   NVSX_RETURN_IF_ERROR(Validate(call.resource, object, StrictFields(call.http)));
   NVSX_RETURN_IF_ERROR(PrepareCreate(call.resource, object));
-  if (Truthy(call.http.get_param_value("dryRun")) || call.http.get_param_value("dryRun") == "All") {
+  if (DryRun(call.http)) {
     call.Reply(201, object);
     return absl::OkStatus();
   }
@@ -650,6 +669,10 @@ absl::Status ApiServer::Update(Call& call) {
   NVSX_ASSIGN_OR_RETURN(json object, call.Body());
   if (!object.is_object()) return BadRequest("the object must be a JSON object");
   NVSX_RETURN_IF_ERROR(Validate(call.resource, object, StrictFields(call.http)));
+  if (DryRun(call.http)) {
+    call.Reply(200, object);
+    return absl::OkStatus();
+  }
   const Subresource sub =
       call.path.subresource == "status" ? Subresource::kStatus : Subresource::kMain;
   NVSX_ASSIGN_OR_RETURN(json updated,
@@ -710,6 +733,14 @@ absl::Status ApiServer::Patch(Call& call) {
     NVSX_RETURN_IF_ERROR(Validate(resource, *patched, strict));
     return patched;
   };
+  if (DryRun(call.http)) {
+    NVSX_ASSIGN_OR_RETURN(
+        json current,
+        store_.Get(resource, DefaultNamespaceFor(resource, call.path), call.path.name));
+    NVSX_ASSIGN_OR_RETURN(json patched, mutate(current));
+    call.Reply(200, patched);
+    return absl::OkStatus();
+  }
   const Subresource sub =
       call.path.subresource == "status" ? Subresource::kStatus : Subresource::kMain;
   NVSX_ASSIGN_OR_RETURN(json updated,
@@ -786,6 +817,11 @@ absl::Status ApiServer::Delete(Call& call) {
     }
   }
   const std::string namespace_name = DefaultNamespaceFor(call.resource, call.path);
+  if (DryRun(call.http)) {
+    NVSX_ASSIGN_OR_RETURN(json current, store_.Get(call.resource, namespace_name, call.path.name));
+    call.Reply(200, current);
+    return absl::OkStatus();
+  }
   NVSX_ASSIGN_OR_RETURN(options.grace_period_seconds,
                         GracePeriodFor(call.resource, namespace_name, call.path.name,
                                        RequestedGracePeriod(delete_options, call.http)));

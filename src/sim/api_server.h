@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/http_server.h"
 #include "core/net_address.h"
+#include "sim/audit_log.h"
 #include "sim/object_store.h"
 #include "sim/request_path.h"
 #include "sim/resource_registry.h"
@@ -59,6 +60,8 @@ struct ApiServerOptions {
   // When set, objects are loaded from this SQLite file at Start() and every
   // change is written through to it (see StateFile).
   std::filesystem::path state_file;
+  // When set, every resource request is appended here (see AuditLog).
+  std::filesystem::path audit_log;
 };
 
 class ApiServer {
@@ -128,6 +131,7 @@ class ApiServer {
   ResourceRegistry registry_;
   core::HttpServer http_;  // https when the options carry a certificate
   std::unique_ptr<StateFile> state_;
+  std::unique_ptr<AuditLog> audit_;
   std::atomic<bool> stopping_{false};
   // Evictions check budgets and delete as one step.
   std::mutex eviction_mu_;

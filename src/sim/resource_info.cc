@@ -49,15 +49,25 @@ std::vector<ResourceInfo> BuiltinResources() {
       Builtin("", "v1", "pods", "Pod", true, {"po"}, {"status", "eviction"}),
       Builtin("", "v1", "events", "Event", true, {"ev"}, {}),
       Builtin("", "v1", "configmaps", "ConfigMap", true, {"cm"}, {}),
+      Builtin("", "v1", "secrets", "Secret", true, {}, {}),
+      Builtin("", "v1", "serviceaccounts", "ServiceAccount", true, {"sa"}, {}),
+      Builtin("", "v1", "services", "Service", true, {"svc"}, {"status"}),
       Builtin("coordination.k8s.io", "v1", "leases", "Lease", true, {}, {}),
       // Owners of pods: `kubectl drain` looks a DaemonSet pod's owner up.
       Builtin("apps", "v1", "daemonsets", "DaemonSet", true, {"ds"}, {"status"}),
+      Builtin("apps", "v1", "deployments", "Deployment", true, {"deploy"}, {"status"}),
       Builtin("apps", "v1", "replicasets", "ReplicaSet", true, {"rs"}, {"status"}),
       Builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, {"pdb"},
               {"status"}),
       Builtin("events.k8s.io", "v1", "events", "Event", true, {"ev"}, {}),
       Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
               false, {"crd", "crds"}, {"status"}),
+      // Stored, not enforced: deploy/ manifests apply (and dry-run) against the sim.
+      Builtin("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, {}, {}),
+      Builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false,
+              {}, {}),
+      Builtin("rbac.authorization.k8s.io", "v1", "roles", "Role", true, {}, {}),
+      Builtin("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, {}, {}),
   };
   for (ResourceInfo& info : resources) {
     if (info.resource == "customresourcedefinitions") info.categories = {"api-extensions"};

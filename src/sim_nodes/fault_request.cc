@@ -2,10 +2,16 @@
 
 #include <charconv>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/duration.h"
 #include "core/str_cat.h"
 
 namespace nvsx::sim_nodes {
 namespace {
+
+// data.reset: which GPUs a reset asks for when it names none.
+constexpr char kEveryGpu[] = "all";
 
 template <typename T>
 absl::StatusOr<T> ParseNumber(const std::string& field, const std::string& text) {
@@ -18,16 +24,40 @@ absl::StatusOr<T> ParseNumber(const std::string& field, const std::string& text)
   return value;
 }
 
+int ActionCount(const FaultRequest& request) {
+  return (request.xid || request.fault ? 1 : 0) + (request.clear ? 1 : 0) +
+         (request.reboot_downtime ? 1 : 0) + (request.reset_gpus ? 1 : 0);
+}
+
 }  // namespace
 
 absl::Status ValidateFaultRequest(const FaultRequest& request) {
   if (request.node.empty()) return absl::InvalidArgumentError("--node: name the node");
-  if (request.gpu < 0) return absl::InvalidArgumentError("--gpu: an index from 0");
-  if (!request.xid && !request.fault && !request.clear) {
-    return absl::InvalidArgumentError("give --xid N, --fault NAME or --clear");
-  }
   if (request.xid && request.fault) {
     return absl::InvalidArgumentError("give --xid or --fault, not both");
+  }
+  const int actions = ActionCount(request);
+  if (actions == 0) {
+    return absl::InvalidArgumentError(
+        "give --xid N, --fault NAME or --clear (or ask for a reboot or a GPU reset)");
+  }
+  if (actions > 1) {
+    return absl::InvalidArgumentError(
+        "one request asks for one thing: a fault, a clear, a reboot or a GPU reset");
+  }
+  if (request.reboot_downtime && *request.reboot_downtime < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("reboot downtime: must not be negative");
+  }
+  if (!request.reboot_downtime && !request.reset_gpus && request.gpu < 0) {
+    return absl::InvalidArgumentError("--gpu: an index from 0");
+  }
+  if (request.reset_gpus) {
+    for (const std::string& gpu : *request.reset_gpus) {
+      if (gpu.empty() || gpu.find(',') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            core::StrCat("GPU reset: \"", gpu, "\" is not a GPU index or UUID"));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -39,7 +69,15 @@ kube::ResourceRef FaultRequestsResource() {
 std::string FaultRequestSelector() { return core::StrCat(kFaultRequestLabel, "=true"); }
 
 nlohmann::json FaultRequestConfigMap(const FaultRequest& request) {
-  nlohmann::json data = {{"node", request.node}, {"gpu", core::StrCat(request.gpu)}};
+  nlohmann::json data = {{"node", request.node}};
+  if (request.reboot_downtime) {
+    data["reboot"] = core::DurationString(*request.reboot_downtime);
+  } else if (request.reset_gpus) {
+    data["reset"] = request.reset_gpus->empty() ? std::string(kEveryGpu)
+                                                : absl::StrJoin(*request.reset_gpus, ",");
+  } else {
+    data["gpu"] = core::StrCat(request.gpu);
+  }
   if (request.xid) data["xid"] = core::StrCat(*request.xid);
   if (request.fault) data["fault"] = std::string(nvml::SimFaultName(*request.fault));
   if (request.clear) data["clear"] = "true";
@@ -59,9 +97,28 @@ absl::StatusOr<FaultRequest> ParseFaultRequest(const nlohmann::json& config_map)
   auto text = [&](const char* key) { return data.value(key, std::string()); };
   FaultRequest request;
   request.node = text("node");
-  auto gpu = ParseNumber<int>("gpu", text("gpu"));
-  if (!gpu.ok()) return gpu.status();
-  request.gpu = *gpu;
+  if (!text("reboot").empty()) {
+    absl::StatusOr<absl::Duration> downtime = core::ParseDuration(text("reboot"));
+    if (!downtime.ok()) {
+      return absl::InvalidArgumentError(
+          core::StrCat("fault request data.reboot: ", downtime.status().message()));
+    }
+    request.reboot_downtime = *downtime;
+  }
+  if (data.contains("reset")) {
+    request.reset_gpus.emplace();
+    const std::string gpus = text("reset");
+    if (gpus != kEveryGpu) {
+      for (absl::string_view gpu : absl::StrSplit(gpus, ',')) {
+        request.reset_gpus->emplace_back(gpu.data(), gpu.size());
+      }
+    }
+  }
+  if (!request.reboot_downtime && !request.reset_gpus) {
+    auto gpu = ParseNumber<int>("gpu", text("gpu"));
+    if (!gpu.ok()) return gpu.status();
+    request.gpu = *gpu;
+  }
   if (!text("xid").empty()) {
     auto xid = ParseNumber<uint32_t>("xid", text("xid"));
     if (!xid.ok()) return xid.status();
@@ -78,6 +135,16 @@ absl::StatusOr<FaultRequest> ParseFaultRequest(const nlohmann::json& config_map)
 }
 
 std::string DescribeFaultRequest(const FaultRequest& request) {
+  if (request.reboot_downtime) {
+    return core::StrCat("reboot of ", request.node, " (down ",
+                        core::DurationString(*request.reboot_downtime), ")");
+  }
+  if (request.reset_gpus) {
+    if (request.reset_gpus->empty())
+      return core::StrCat("GPU reset of ", request.node, " (every GPU)");
+    return core::StrCat("GPU reset of ", request.node, " GPUs ",
+                        absl::StrJoin(*request.reset_gpus, ","));
+  }
   std::string what;
   if (request.clear) {
     what = "clear";

@@ -26,7 +26,9 @@ struct NodePipelineOptions {
   // node_name, provider_id and source.node_name are filled in from node_name.
   provider::HealthProviderOptions provider{.sample_interval = absl::Seconds(1)};
   publisher::PublisherOptions publisher;
-  kube::RestClientOptions client{.qps = 20, .burst = 50, .max_retries = 2};
+  // As a node agent's publisher: the API server (and its audit log) sees it so.
+  kube::RestClientOptions client{
+      .qps = 20, .burst = 50, .max_retries = 2, .user_agent = "nvsentinel-publisher/sim"};
 };
 
 // One simulated GPU node's node-side programs, in this process and wired as

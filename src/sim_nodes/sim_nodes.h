@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/logger.h"
 #include "health/xid_catalog.h"
@@ -31,6 +33,9 @@ struct SimNodesOptions {
   NodePipelineOptions pipeline;
   // Serve `nvsentinel sim inject`: watch the API server for fault requests.
   bool serve_fault_requests = true;
+  // Takes a node down for `downtime` and brings it back (the simulated
+  // kubelet's RebootNode); reboot requests fail without it.
+  std::function<absl::Status(const std::string& node, absl::Duration downtime)> reboot_node;
 };
 
 class FaultInjector;
@@ -50,7 +55,9 @@ class SimNodes {
   void Stop();
 
   // Applies `request` to its node's simulated GPUs, starting the node's
-  // pipeline first if it is not running. kNotFound for an unknown node or GPU.
+  // pipeline first if it is not running. A reboot goes to `reboot_node` and
+  // then heals every GPU of the node; a GPU reset heals the GPUs it names.
+  // kNotFound for an unknown node or GPU.
   absl::Status Apply(const FaultRequest& request);
 
   // The running pipeline of `node`, or nullptr.
@@ -58,6 +65,13 @@ class SimNodes {
 
  private:
   absl::StatusOr<NodePipeline*> Pipeline(const std::string& node);  // mu_ held
+  // kNotFound unless `node` is one of node_names.
+  absl::Status CheckKnown(const std::string& node) const;
+  absl::Status Reboot(const std::string& node, absl::Duration downtime);
+  // Heals `gpus` (indexes or UUIDs; empty: every GPU) of `node`.
+  absl::Status Heal(const std::string& node, const std::vector<std::string>& gpus);
+  // The index of GPU `gpu` (an index or a UUID) on `node`.
+  absl::StatusOr<int> GpuIndex(const std::string& node, const std::string& gpu) const;
 
   core::WaitableClock* clock_;
   core::Logger logger_;

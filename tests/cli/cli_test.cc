@@ -40,11 +40,20 @@ TEST(CliTest, UnknownCommandIsBadInputWithExitCode2) {
   EXPECT_THAT(result.stderr_text, HasSubstr("no-such-command"));
 }
 
-TEST(CliTest, DemoSaysPlainlyThatItIsNotAvailableYet) {
-  auto result = RunProgram({kNvsx, "demo"});
-  EXPECT_EQ(result.exit_code, 3);
-  EXPECT_THAT(result.stderr_text, HasSubstr("not available in this build"));
-  EXPECT_EQ(result.stdout_text, "");
+TEST(CliTest, DemoRefusesBadFlagsBeforeStartingAnything) {
+  auto help = RunProgram({kNvsx, "demo", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--fault", "--plain", "--keep", "--nodes", "--reboot-downtime"}) {
+    EXPECT_THAT(help.stdout_text, HasSubstr(flag));
+  }
+  auto thermal = RunProgram({kNvsx, "demo", "--plain", "--fault", "thermal"});
+  EXPECT_EQ(thermal.exit_code, 2);
+  EXPECT_THAT(thermal.stderr_text,
+              HasSubstr("--fault thermal: not in the demo yet: not a fatal fault"));
+  auto downtime = RunProgram({kNvsx, "demo", "--plain", "--reboot-downtime", "soon"});
+  EXPECT_EQ(downtime.exit_code, 2);
+  EXPECT_THAT(downtime.stderr_text, HasSubstr("--reboot-downtime"));
+  EXPECT_EQ(thermal.stdout_text + downtime.stdout_text, "");
 }
 
 TEST(CliTest, NvsentinelRequiresASubcommand) {

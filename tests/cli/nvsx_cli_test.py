@@ -4,7 +4,6 @@
 Usage: nvsx_cli_test.py NVSX_BINARY NVSENTINEL_BINARY SOURCE_DIR"""
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +11,9 @@ import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ElementTree
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test_support"))
+from sim_process import SimProcess  # noqa: E402
 
 NVSX, NVSENTINEL, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3]
 STARTERS = ["driver-hang", "ecc-double-bit", "gpu-off-bus", "inforom", "nvlink-failure",
@@ -152,19 +154,11 @@ class SimTest(NvsxTest):
 
     def setUp(self):
         super().setUp()
-        self.sim = subprocess.Popen([NVSENTINEL, "sim", "--nodes", "2"], cwd=self.dir,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        banner = ""
-        while "kubectl get nodes" not in banner:
-            line = self.sim.stdout.readline()
-            self.assertTrue(line, "the sim ended before printing its banner")
-            banner += line
-        self.env["KUBECONFIG"] = re.search(r"export KUBECONFIG=(\S+)", banner).group(1)
+        self.sim = SimProcess(NVSENTINEL, self.dir, "--nodes", "2")
+        self.env["KUBECONFIG"] = self.sim.kubeconfig
 
     def tearDown(self):
-        self.sim.terminate()
-        self.sim.wait(timeout=10)
-        self.sim.stdout.close()
+        self.sim.stop()
         super().tearDown()
 
     def kubectl(self, *args):
@@ -183,8 +177,13 @@ class SimTest(NvsxTest):
         return run, events
 
     def finish_run(self, run, events):
-        out, err = run.communicate(timeout=60)
+        # Not communicate(): it reads the raw pipe and would miss lines that
+        # readline() already buffered.
+        out = run.stdout.read()
+        err = run.stderr.read()
+        run.wait(timeout=60)
         events += [json.loads(line) for line in out.splitlines()]
+        run.stdout.close()
         run.stderr.close()
         return err
 

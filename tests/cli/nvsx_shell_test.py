@@ -4,12 +4,14 @@ the prompt that follows `use`, and quit.
 Usage: nvsx_shell_test.py NVSX_BINARY SOURCE_DIR"""
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test_support"))
+from tmux_session import TmuxSession  # noqa: E402
 
 NVSX, SOURCE = sys.argv[1], sys.argv[2]
 
@@ -17,42 +19,19 @@ NVSX, SOURCE = sys.argv[1], sys.argv[2]
 class ShellTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="nvsx-shell-")
-        self.socket = f"nvsx-test-{os.getpid()}"
         command = " ".join([
             "env", f"HOME={self.dir}", f"NVSX_STATE_DIR={self.dir}/state",
             f"KUBECONFIG={self.dir}/missing", "TERM=xterm",
             NVSX, "--runbooks", os.path.join(SOURCE, "runbooks")])
-        self.tmux("new-session", "-d", "-s", "nvsx", "-x", "200", "-y", "60", command)
-        self.server_pid = int(self.tmux("display-message", "-p", "#{pid}").strip())
+        self.session = TmuxSession("shell", command)
+        self.screen = self.session.screen
+        self.type = self.session.type
+        self.wait_for = self.session.wait_for
         self.wait_for("nvsx>")
 
     def tearDown(self):
-        try:
-            os.kill(self.server_pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        self.session.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-    def tmux(self, *args, check=True):
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                                text=True, timeout=30)
-        if check:
-            self.assertEqual(result.returncode, 0, result.stderr)
-        return result.stdout
-
-    def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "nvsx", "-S", "-200")
-
-    def wait_for(self, text, limit=20):
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if text in self.screen():
-                return
-            time.sleep(0.05)
-        self.fail(f"{text!r} never appeared; the screen:\n{self.screen()}")
-
-    def type(self, *keys):
-        self.tmux("send-keys", "-t", "nvsx", *keys)
 
     def test_a_session(self):
         self.type("list", "Enter")
@@ -87,7 +66,7 @@ class ShellTest(unittest.TestCase):
         self.type("quit", "Enter")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "nvsx"],
+            if subprocess.run(["tmux", "-L", self.session.socket, "has-session", "-t", "shell"],
                               capture_output=True).returncode != 0:
                 break
             time.sleep(0.05)

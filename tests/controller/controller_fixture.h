@@ -2,7 +2,8 @@
 
 // An embedded API server seeded with four GPU nodes (sim::SeedSimCluster),
 // a simulated kubelet that runs their pods and removes evicted ones, and
-// helpers to create HealthEvents, pods and budgets and to wait for state.
+// helpers to create HealthEvents, pods and budgets and to wait for state,
+// and to act as the janitor and the publisher do.
 // The controller under test runs in-process against it over HTTP.
 
 #include <gtest/gtest.h>
@@ -17,9 +18,12 @@
 #include "kube/event_recorder.h"
 #include "kube/rest_client.h"
 #include "kube/types/event.h"
+#include "kube/types/gpu_reset.h"
 #include "kube/types/health_event.h"
 #include "kube/types/health_event_patches.h"
+#include "kube/types/janitor_patches.h"
 #include "kube/types/node.h"
+#include "kube/types/reboot_node.h"
 #include "sim/api_server.h"
 #include "sim/kubelet.h"
 #include "sim/sim_cluster.h"
@@ -54,6 +58,7 @@ struct EventSpec {
   bool healthy = false;
   std::string gpu = "3";
   kube::ProcessingStrategy strategy = kube::ProcessingStrategy::kExecuteRemediation;
+  kube::RecommendedAction action = kube::RecommendedAction::kRestartBm;
 };
 
 class ControllerTest : public ::testing::Test {
@@ -107,7 +112,8 @@ class ControllerTest : public ::testing::Test {
 
   // Starts a controller with its own client; it runs until the test ends or
   // StopController() is called.
-  HealthEventController* StartController(HealthEventControllerOptions options = FastOptions()) {
+  HealthEventController* StartController(HealthEventControllerOptions options = FastOptions(),
+                                         core::Logger logger = core::Logger::Discard()) {
     auto running = std::make_unique<Running>();
     running->client = NewClient();
     kube::EventRecorderOptions recorder;
@@ -118,7 +124,7 @@ class ControllerTest : public ::testing::Test {
                                                               core::Logger::Discard());
     running->controller = std::make_unique<HealthEventController>(
         running->client.get(), &clock_, running->recorder.get(), nullptr, std::move(options),
-        core::Logger::Discard());
+        std::move(logger));
     absl::Status started = running->controller->Start();
     EXPECT_TRUE(started.ok()) << started;
     controllers_.push_back(std::move(running));
@@ -183,7 +189,7 @@ class ControllerTest : public ::testing::Test {
     event.is_fatal = spec.fatal;
     event.is_healthy = spec.healthy;
     event.message = "GPU has fallen off the bus";
-    event.recommended_action = kube::RecommendedAction::kRestartBm;
+    event.recommended_action = spec.action;
     event.error_codes = {"79"};
     event.entities_impacted = {{"GPU", spec.gpu}, {"GPU_UUID", "GPU-0000-" + spec.gpu}};
     event.generated_timestamp = clock_.Now();
@@ -211,11 +217,15 @@ class ControllerTest : public ::testing::Test {
     return *std::move(pod);
   }
   // The reasons of the Kubernetes Events recorded about `kind` `name`.
-  std::vector<std::string> EventReasons(const std::string& kind, const std::string& name) {
+  // Events of cluster-scoped objects are in "default", others in their own namespace.
+  std::vector<std::string> EventReasons(const std::string& kind, const std::string& name,
+                                        const std::string& namespace_name = "default") {
     std::vector<std::string> reasons;
     for (const char* group : {"events.k8s.io", ""}) {
-      auto list = client_->List(
-          {.group = group, .version = "v1", .resource = "events", .namespace_name = "default"});
+      auto list = client_->List({.group = group,
+                                 .version = "v1",
+                                 .resource = "events",
+                                 .namespace_name = namespace_name});
       if (!list.ok()) continue;
       for (json item : (*list)["items"]) {
         // List items may leave apiVersion out; it says which fields to read.
@@ -258,6 +268,76 @@ class ControllerTest : public ::testing::Test {
       const kube::Condition* condition = kube::FindCondition(conditions, type);
       return condition != nullptr && condition->reason == reason;
     });
+  }
+
+  // The janitor's part: marks `kind` `name` started, reboots its node with
+  // the simulated kubelet (RebootNode) and waits for it to be Ready again,
+  // then marks it finished, succeeded or not.
+  void ActAsJanitor(const std::string& kind, const std::string& name, bool succeed = true) {
+    const bool reboot = kind == "RebootNode";
+    const kube::ResourceRef resource =
+        (reboot ? kube::RebootNodesResource() : kube::GpuResetsResource()).WithName(name);
+    auto read = client_->Get(resource);
+    ASSERT_TRUE(read.ok()) << read.status();
+    kube::JanitorRequest request(*std::move(read));
+    kube::Condition started;
+    started.type = reboot ? kube::kRebootSignalSent : "ResetStarted";
+    started.status = kube::ConditionStatus::kTrue;
+    started.reason = "Started";
+    kube::ObjectPatch patch = kube::JanitorStartedPatch(request, started, clock_.Now());
+    auto written = client_->Patch(resource.WithSubresource("status"), patch.type, patch.body);
+    ASSERT_TRUE(written.ok()) << written.status();
+    if (reboot) {
+      ASSERT_TRUE(kubelet_->RebootNode(request.node_name(), absl::Milliseconds(300)).ok());
+      ASSERT_TRUE(Eventually([&] {
+        return kubelet_->NodeUp(request.node_name()) && Node(request.node_name()).Ready();
+      }));
+    }
+    kube::JanitorRequest running(*std::move(written));
+    kube::Condition finished;
+    finished.type = reboot ? kube::kRebootNodeReady : kube::kGpuResetComplete;
+    finished.status = succeed ? kube::ConditionStatus::kTrue : kube::ConditionStatus::kFalse;
+    finished.reason = succeed ? "Done" : "Timeout";
+    finished.message = succeed ? "done" : "node did not come back within 10m";
+    patch = kube::JanitorFinishedPatch(running, finished, clock_.Now());
+    written = client_->Patch(resource.WithSubresource("status"), patch.type, patch.body);
+    ASSERT_TRUE(written.ok()) << written.status();
+  }
+
+  // The publisher's part when the GPU recovers (publisher::RecoveredPatch).
+  void MarkHealthy(const std::string& event) {
+    auto patched = client_->Patch(kube::HealthEventsResource().WithName(event),
+                                  kube::PatchType::kMerge, {{"spec", {{"isHealthy", true}}}});
+    ASSERT_TRUE(patched.ok()) << patched.status();
+  }
+
+  // An operator's approval of a manual remediation.
+  void Approve(const std::string& event) {
+    auto patched = client_->Patch(
+        kube::HealthEventsResource().WithName(event), kube::PatchType::kMerge,
+        {{"metadata",
+          {{"annotations", {{"nvsentinel.nvidia.com/remediation-approved", "true"}}}}}});
+    ASSERT_TRUE(patched.ok()) << patched.status();
+  }
+
+  // The names of the `resource` objects (RebootNodes, GPUResets).
+  std::vector<std::string> Names(const kube::ResourceRef& resource) {
+    std::vector<std::string> names;
+    auto list = client_->List(resource);
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return names;
+    for (const json& item : (*list)["items"]) names.push_back(item["metadata"]["name"]);
+    return names;
+  }
+
+  // Sets `event`'s status phase directly, as an earlier controller would have.
+  void SetPhase(const std::string& event, kube::HealthEventPhase phase) {
+    kube::HealthEvent current = Event(event);
+    kube::ObjectPatch patch = kube::HealthEventPhasePatch(current, phase, clock_.Now());
+    auto patched =
+        client_->Patch(kube::HealthEventsResource().WithName(event).WithSubresource("status"),
+                       patch.type, patch.body);
+    ASSERT_TRUE(patched.ok()) << patched.status();
   }
 
   core::SystemClock clock_;

@@ -1,7 +1,11 @@
 #include "core/net_address.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace nvsx::core {
 namespace {
@@ -40,6 +44,25 @@ TEST(IsLoopbackHostTest, OnlyLoopbackAddresses) {
   EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
   EXPECT_FALSE(IsLoopbackHost("::"));
   EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
+}  // namespace
+}  // namespace nvsx::core
+
+namespace nvsx::core {
+namespace {
+
+TEST(PickFreeLoopbackPortTest, ThePortCanBeBound) {
+  auto port = PickFreeLoopbackPort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  ASSERT_GT(*port, 0);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(*port);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ::close(fd);
 }
 
 }  // namespace

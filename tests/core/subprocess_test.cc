@@ -8,11 +8,14 @@
 #include <sstream>
 
 #include "core/file_io.h"
+#include "test_support/process_probe.h"
 #include "test_support/temp_dir.h"
 
 namespace nvsx::core {
 namespace {
 
+using test::ProcessEnds;
+using test::ProcessIsGone;
 using ::testing::HasSubstr;
 
 SubprocessOptions Shell(const std::string& script) {
@@ -20,25 +23,6 @@ SubprocessOptions Shell(const std::string& script) {
   options.argv = {"/bin/sh", "-c", script};
   options.env = Environment({{"PATH", "/usr/bin:/bin"}});
   return options;
-}
-
-// True when the process no longer runs: gone, or a zombie waiting for its reaper.
-bool ProcessIsGone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string contents((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  size_t close_paren = contents.rfind(')');
-  return close_paren != std::string::npos && contents.size() > close_paren + 2 &&
-         (contents[close_paren + 2] == 'Z' || contents[close_paren + 2] == 'X');
-}
-
-// SIGKILL is delivered asynchronously: give the kernel a moment to finish the process.
-bool ProcessEnds(pid_t pid) {
-  for (int i = 0; i < 200; ++i) {
-    if (ProcessIsGone(pid)) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
 }
 
 std::vector<pid_t> ReadPids(const std::filesystem::path& path) {

@@ -138,5 +138,49 @@ TEST(FaultRequestTest, IncompleteOrContradictoryRequestsAreRefused) {
             "fault request data.xid: \"seventy-nine\" is not a number");
 }
 
+TEST(FaultRequestTest, RebootAndGpuResetRequestsRoundTrip) {
+  const FaultRequest reboot{.node = "gpu-node-1", .reboot_downtime = absl::Seconds(90)};
+  nlohmann::json config_map = FaultRequestConfigMap(reboot);
+  EXPECT_EQ(config_map["data"], nlohmann::json({{"node", "gpu-node-1"}, {"reboot", "1m30s"}}));
+  absl::StatusOr<FaultRequest> parsed = ParseFaultRequest(config_map);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->reboot_downtime, absl::Seconds(90));
+  EXPECT_EQ(DescribeFaultRequest(*parsed), "reboot of gpu-node-1 (down 1m30s)");
+
+  const FaultRequest some{.node = "gpu-node-1",
+                          .reset_gpus = std::vector<std::string>{"0", "GPU-x"}};
+  parsed = ParseFaultRequest(FaultRequestConfigMap(some));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->reset_gpus, (std::vector<std::string>{"0", "GPU-x"}));
+  EXPECT_EQ(DescribeFaultRequest(*parsed), "GPU reset of gpu-node-1 GPUs 0,GPU-x");
+
+  const FaultRequest every{.node = "gpu-node-1", .reset_gpus = std::vector<std::string>{}};
+  EXPECT_EQ(FaultRequestConfigMap(every)["data"]["reset"], "all");
+  parsed = ParseFaultRequest(FaultRequestConfigMap(every));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->reset_gpus, std::vector<std::string>{});
+  EXPECT_EQ(DescribeFaultRequest(*parsed), "GPU reset of gpu-node-1 (every GPU)");
+}
+
+TEST(FaultRequestTest, ARequestAsksForOneThing) {
+  EXPECT_EQ(
+      ValidateFaultRequest({.node = "n", .xid = 79, .reboot_downtime = absl::Seconds(1)}).message(),
+      "one request asks for one thing: a fault, a clear, a reboot or a GPU reset");
+  EXPECT_FALSE(ValidateFaultRequest({.node = "n", .reboot_downtime = absl::Seconds(-1)}).ok());
+  EXPECT_FALSE(
+      ValidateFaultRequest({.node = "n", .reset_gpus = std::vector<std::string>{""}}).ok());
+  // The GPU index is not used by a reboot.
+  EXPECT_TRUE(
+      ValidateFaultRequest({.node = "n", .gpu = -1, .reboot_downtime = absl::Seconds(1)}).ok());
+}
+
+TEST_F(SimNodesTest, ARebootWithoutAKubeletSaysSo) {
+  const std::string result = Request({.node = "gpu-node-0", .reboot_downtime = absl::Seconds(1)});
+  EXPECT_TRUE(result.starts_with("failed: this simulated cluster has no kubelet")) << result;
+  EXPECT_EQ(Request({.node = "gpu-node-0", .reset_gpus = std::vector<std::string>{"9"}}),
+            "failed: GPU \"9\" is not one of the 4 GPUs of gpu-node-0 (give an index from 0 or "
+            "a UUID)");
+}
+
 }  // namespace
 }  // namespace nvsx::sim_nodes

@@ -4,12 +4,14 @@ travels simulated GPU -> health provider -> device API -> publisher, and kubectl
 HealthEvent. Usage: sim_inject_test.py NVSENTINEL_BINARY"""
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test_support"))
+from sim_process import SimProcess  # noqa: E402
 
 NVSENTINEL = sys.argv[1]
 
@@ -17,19 +19,13 @@ NVSENTINEL = sys.argv[1]
 class SimInjectTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory(prefix="nvsx-sim-inject-")
-        self.proc = subprocess.Popen(
-            [NVSENTINEL, "sim", "--nodes", "3", "--gpus-per-node", "4", "--workload-pods", "0"],
-            cwd=self.dir.name, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        banner = [self.proc.stdout.readline() for _ in range(3)]
-        match = re.search(r"export KUBECONFIG=(\S+)", "".join(banner))
-        self.assertIsNotNone(match, banner)
-        self.kubeconfig = match.group(1)
+        self.proc = SimProcess(NVSENTINEL, self.dir.name, "--nodes", "3", "--gpus-per-node", "4",
+                               "--workload-pods", "0")
+        self.kubeconfig = self.proc.kubeconfig
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig, HOME=self.dir.name)
 
     def tearDown(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.proc.stdout.close()
+        self.proc.stop()
         self.dir.cleanup()
 
     def run_tool(self, *args):
