@@ -27,6 +27,9 @@ struct RunFlags {
   std::string run_id;  // empty: a new one
   // Sees every event too (the demo injects its fault when detect starts).
   op::RunRenderer* observer = nullptr;
+  // Runs before nvsx exits at a second Ctrl-C, without postmortem (the demo
+  // kills the programs it started).
+  std::function<void()> on_abandon;
 };
 // nvsx run SLUG: runs a runbook against the cluster.
 int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& flags);

@@ -178,6 +178,7 @@ int RunDemo(NvsxContext& context, const DemoFlags& flags) {
   run.plain = plain;
   run.run_id = op::NewRunId(context.clock.Now(), std::random_device()());
   run.observer = &trigger;
+  run.on_abandon = [&cluster] { cluster.Kill(); };
   int exit_code = RunRunbook(context, std::string(fault->runbook), run);
   if (absl::Status injected = trigger.Join(); !injected.ok()) {
     std::fprintf(stderr, "%s: the fault was not injected: %s\n", kProgram,

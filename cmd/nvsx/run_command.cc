@@ -96,8 +96,11 @@ int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& fl
   op::RunOutcome outcome;
   {
     // The first Ctrl-C ends the stage and runs postmortem; a second one ends nvsx.
-    SignalWatcher signals([&runner](int, int count) {
-      if (count > 1) ::_exit(kExitInterrupted);
+    SignalWatcher signals([&runner, &flags](int, int count) {
+      if (count > 1) {
+        if (flags.on_abandon) flags.on_abandon();
+        ::_exit(kExitInterrupted);
+      }
       runner.Interrupt();
     });
     outcome = runner.Run();

@@ -177,19 +177,7 @@ absl::StatusOr<ReconcileResult> Janitor::ReconcileReboot(const std::string& name
   if (node_object) node.emplace(node_object);
   const JanitorDecision decision =
       DecideReboot(request, node ? &*node : nullptr, clock_->Now(), options_.reboot_timeout);
-  switch (decision.step) {
-    case Step::kLeave:
-      return ReconcileResult::Done();
-    case Step::kWait:
-      return ReconcileResult::After(decision.wait);
-    case Step::kStart:
-      return StartReboot(request);
-    case Step::kSucceed:
-    case Step::kFail:
-      break;
-  }
-  return Finish(RebootKind(), request, decision.step == Step::kSucceed, decision.reason,
-                decision.message);
+  return Act(RebootKind(), request, decision, [&] { return StartReboot(request); });
 }
 
 absl::StatusOr<ReconcileResult> Janitor::ReconcileReset(const std::string& name) {
@@ -199,19 +187,24 @@ absl::StatusOr<ReconcileResult> Janitor::ReconcileReset(const std::string& name)
   const bool node_exists = nodes_->cache().Get(request.node_name()) != nullptr;
   const JanitorDecision decision =
       DecideReset(request, node_exists, clock_->Now(), options_.reset_timeout);
+  return Act(ResetKind(), request, decision, [&] { return StartReset(request); });
+}
+
+absl::StatusOr<ReconcileResult> Janitor::Act(
+    const RequestKind& kind, const kube::JanitorRequest& request, const JanitorDecision& decision,
+    const std::function<absl::StatusOr<ReconcileResult>()>& start) {
   switch (decision.step) {
     case Step::kLeave:
       return ReconcileResult::Done();
     case Step::kWait:
       return ReconcileResult::After(decision.wait);
     case Step::kStart:
-      return StartReset(request);
+      return start();
     case Step::kSucceed:
     case Step::kFail:
       break;
   }
-  return Finish(ResetKind(), request, decision.step == Step::kSucceed, decision.reason,
-                decision.message);
+  return Finish(kind, request, decision.step == Step::kSucceed, decision.reason, decision.message);
 }
 
 absl::StatusOr<ReconcileResult> Janitor::StartReboot(const kube::RebootNode& request) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@
 namespace nvsx::janitor {
 
 class JanitorMetrics;
+struct JanitorDecision;
 struct RequestKind;  // what differs between RebootNode and GPUReset (janitor.cc)
 
 struct JanitorOptions {
@@ -73,6 +75,10 @@ class Janitor final : public kube::LeaderTask {
  private:
   absl::StatusOr<controller::ReconcileResult> ReconcileReboot(const std::string& name);
   absl::StatusOr<controller::ReconcileResult> ReconcileReset(const std::string& name);
+  // What `decision` asks for: nothing, a wait, `start`, or the outcome written.
+  absl::StatusOr<controller::ReconcileResult> Act(
+      const RequestKind& kind, const kube::JanitorRequest& request, const JanitorDecision& decision,
+      const std::function<absl::StatusOr<controller::ReconcileResult>()>& start);
   absl::StatusOr<controller::ReconcileResult> StartReboot(const kube::RebootNode& request);
   absl::StatusOr<controller::ReconcileResult> StartReset(const kube::GpuReset& request);
   // Writes status.startTime and `condition`; returns the object as written.

@@ -190,7 +190,25 @@ class FlagshipDemoTest(DemoCase):
             self.prometheus.terminate()
             self.prometheus.wait(timeout=30)
         self.assertIn("MTTR breakdown", stderr)
+        self.assertEqual(self.processes_using(os.path.join(state, "demo")), [],
+                         "the demo left programs running after Ctrl-C")
         self.assert_rbac_covers(os.path.join(state, "demo", "audit.jsonl"))
+
+    @staticmethod
+    def processes_using(path):
+        """PIDs of live processes whose command line mentions `path`."""
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read().decode(errors="replace")
+                with open(f"/proc/{pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if path in cmdline and state not in ("Z", "X"):
+                found.append(int(pid))
+        return found
 
     def assert_rbac_covers(self, audit_log):
         rendered = subprocess.run(["kubectl", "kustomize", f"{ROOT}/deploy"], check=True,

@@ -2,26 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "gpu_fault_fixtures.h"
+
 namespace nvsx::publisher {
 namespace {
 
-GpuFault Xid79OnGpu3() {
-  GpuFault fault;
-  fault.state = GpuState::kFatal;
-  fault.gpu_name = "gpu-0a1b";
-  fault.uuid = "GPU-0A1B";
-  fault.pci_bus_id = "00000000:1B:00.0";
-  fault.index = 3;
-  fault.model = "NVIDIA H100 80GB HBM3";
-  fault.checks = {"GpuPcieWatch"};
-  fault.message = "GpuPcieWatch: XID 79: fallen off the bus";
-  fault.recommended_action = "RESTART_BM";
-  fault.xids = {"79"};
-  fault.onset = absl::FromUnixSeconds(1000);
-  return fault;
-}
-
-EventSource Source() { return EventSource{.node_name = "gpu-node-1"}; }
+using testing::Source;
+using testing::Xid79OnGpu3;
 
 TEST(HealthEventSpecTest, ANewEventCarriesEveryFieldOfTheFault) {
   const nlohmann::json event =

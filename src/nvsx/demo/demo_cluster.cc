@@ -246,4 +246,8 @@ void DemoCluster::Stop() {
   programs_.clear();
 }
 
+void DemoCluster::Kill() {
+  for (Program& program : programs_) program.process->Kill();
+}
+
 }  // namespace nvsx::op

@@ -58,6 +58,8 @@ class DemoCluster {
   absl::Status Start();
   // Stops the programs in reverse order (SIGTERM, then SIGKILL). Idempotent.
   void Stop();
+  // SIGKILL to every program at once, for when nvsx itself must exit now.
+  void Kill();
 
   // FailedPrecondition naming the first program that has exited.
   absl::Status CheckRunning();
