@@ -207,6 +207,12 @@ GpuHealth AssessGpuHealth(const nvml::GpuInfo& gpu, const nvml::GpuSample& sampl
       unreadable_detail = "the driver does not answer";
       verdicts.MarkUnreadable(kGpuPcieWatch);
       break;
+    case nvml::Unresponsive::kResetting:
+      // No verdict while it resets; the reading after it tells.
+      unreadable_detail = "the GPU is being reset";
+      verdicts.MarkUnreadable(kGpuPcieWatch);
+      verdicts.MarkUnreadable(kGpuDriverWatch);
+      break;
   }
   if (!sample.responsive()) {
     for (std::string_view check :

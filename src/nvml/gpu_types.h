@@ -50,6 +50,7 @@ enum class Unresponsive {
   kNo = 0,
   kFallenOffBus,  // gone from PCIe (NVML_ERROR_GPU_IS_LOST, XID 79)
   kDriverHang,    // the driver or firmware does not answer
+  kResetting,     // being reset: nothing to read for a moment, and no fault
 };
 
 // One reading of a GPU. Fields a GPU does not support (ECC on consumer

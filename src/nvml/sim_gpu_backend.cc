@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "fmt/format.h"
 #include "nvml/throttle_reasons.h"
@@ -103,6 +104,14 @@ absl::StatusOr<std::vector<GpuInfo>> SimGpuBackend::Enumerate() {
 absl::StatusOr<GpuSample> SimGpuBackend::Sample(int index) {
   absl::MutexLock lock(&mu_);
   if (absl::Status status = CheckIndex(index); !status.ok()) return status;
+  if (gpus_[index].resetting) {
+    gpus_[index].resetting = false;
+    GpuSample resetting;
+    resetting.index = index;
+    resetting.unresponsive = Unresponsive::kResetting;
+    resetting.unresponsive_detail = "GPU reset in progress";
+    return resetting;
+  }
   const GpuSample& state = gpus_[index].state;
   if (!state.responsive()) {
     // A GPU that stopped answering yields nothing but that fact.
@@ -215,6 +224,13 @@ absl::Status SimGpuBackend::Clear(int index) {
   state.ecc->aggregate_sbe = old_ecc.aggregate_sbe;
   state.ecc->aggregate_dbe = old_ecc.aggregate_dbe;
   std::erase_if(xids_, [index](const XidEvent& event) { return event.gpu_index == index; });
+  return absl::OkStatus();
+}
+
+absl::Status SimGpuBackend::Reset(int index) {
+  NVSX_RETURN_IF_ERROR(Clear(index));
+  absl::MutexLock lock(&mu_);
+  gpus_[index].resetting = true;
   return absl::OkStatus();
 }
 

@@ -73,11 +73,16 @@ class SimGpuBackend final : public GpuBackend {
   // Drops its XIDs not yet delivered. Aggregate ECC counts stay, as on a
   // real board.
   absl::Status Clear(int index);
+  // Resets GPU `index`: healed as by Clear, and its next reading says it is
+  // being reset (Unresponsive::kResetting), as NVML answers during a reset,
+  // so a reader knows the faults it remembers are gone with it.
+  absl::Status Reset(int index);
 
  private:
   struct SimGpu {
     GpuInfo info;
     GpuSample state;
+    bool resetting = false;  // the next Sample reports kResetting
   };
 
   GpuSample FreshState(int index) const;

@@ -142,7 +142,7 @@ absl::Status SimNodes::Heal(const std::string& node, const std::vector<std::stri
   // A node whose pipeline never started has had no fault: nothing to heal.
   auto it = pipelines_.find(node);
   if (it == pipelines_.end()) return absl::OkStatus();
-  for (int index : indexes) NVSX_RETURN_IF_ERROR(it->second->gpus().Clear(index));
+  for (int index : indexes) NVSX_RETURN_IF_ERROR(it->second->gpus().Reset(index));
   return absl::OkStatus();
 }
 

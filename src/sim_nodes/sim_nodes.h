@@ -68,7 +68,8 @@ class SimNodes {
   // kNotFound unless `node` is one of node_names.
   absl::Status CheckKnown(const std::string& node) const;
   absl::Status Reboot(const std::string& node, absl::Duration downtime);
-  // Heals `gpus` (indexes or UUIDs; empty: every GPU) of `node`.
+  // Resets `gpus` (indexes or UUIDs; empty: every GPU) of `node`: healed, and
+  // the health provider sees the reset (SimGpuBackend::Reset).
   absl::Status Heal(const std::string& node, const std::vector<std::string>& gpus);
   // The index of GPU `gpu` (an index or a UUID) on `node`.
   absl::StatusOr<int> GpuIndex(const std::string& node, const std::string& gpu) const;

@@ -67,8 +67,8 @@ class DemoCase(unittest.TestCase):
 
 
 class DemoTest(DemoCase):
-    def test_a_driver_hang_goes_from_injection_to_resolved(self):
-        for fault in ["driver-hang"]:
+    def test_each_fatal_fault_goes_from_injection_to_resolved(self):
+        for fault in ["ecc", "nvlink", "driver-hang"]:
             with self.subTest(fault=fault):
                 run = self.demo("--fault", fault)
                 self.assertEqual(run.returncode, 0, run.stderr[-3000:])

@@ -97,6 +97,16 @@ TEST_F(GpuHealthTest, LostGpuWithoutXidIsStillPcieFault) {
   EXPECT_EQ(health.recommended_action, kRestartBm);
 }
 
+TEST_F(GpuHealthTest, AGpuBeingResetHasNoVerdictAndNoNewFault) {
+  nvml::GpuSample resetting{.index = 3, .unresponsive = nvml::Unresponsive::kResetting};
+  const GpuHealth health = Assess(resetting);
+  for (const HealthCondition& condition : health.conditions) {
+    EXPECT_NE(condition.status, "True") << condition.type;
+  }
+  EXPECT_EQ(Find(health, kGpuPcieWatch).status, "Unknown");
+  EXPECT_EQ(Find(health, kGpuDriverWatch).status, "Unknown");
+}
+
 TEST_F(GpuHealthTest, DriverHangIsFatalDriverFaultNeedingReboot) {
   nvml::GpuSample hung{.index = 3,
                        .unresponsive = nvml::Unresponsive::kDriverHang,

@@ -195,6 +195,17 @@ TEST_F(SimGpuBackendTest, DriverHangMakesGpuUnresponsiveWithoutXid) {
   EXPECT_FALSE(backend.WaitForXid(absl::ZeroDuration())->has_value());
 }
 
+TEST_F(SimGpuBackendTest, AResetHealsAndItsNextReadingSaysResetting) {
+  SimGpuBackend backend(Options());
+  ASSERT_TRUE(backend.InjectFault(1, SimFault::kEcc).ok());
+  ASSERT_TRUE(backend.Reset(1).ok());
+  EXPECT_EQ(backend.Sample(1)->unresponsive, Unresponsive::kResetting);
+  auto after = backend.Sample(1);
+  EXPECT_EQ(after->unresponsive, Unresponsive::kNo);
+  EXPECT_EQ(after->ecc->volatile_dbe, 0u);
+  EXPECT_EQ(backend.Reset(99).code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(SimGpuBackendTest, InforomFaultMarksInforomInvalid) {
   SimGpuBackend backend(Options());
   ASSERT_TRUE(backend.InjectFault(0, SimFault::kInforom).ok());

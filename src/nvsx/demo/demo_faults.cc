@@ -7,8 +7,10 @@
 namespace nvsx::op {
 namespace {
 
-constexpr std::array<DemoFault, 2> kFaults = {{
+constexpr std::array<DemoFault, 4> kFaults = {{
     {"xid79", "gpu-off-bus", "XID 79: the GPU fell off the bus", "--xid", "79"},
+    {"ecc", "ecc-double-bit", "double-bit ECC error (XID 48)", "--fault", "ecc"},
+    {"nvlink", "nvlink-failure", "NVLink down (XID 74)", "--fault", "nvlink"},
     {"driver-hang", "driver-hang", "the driver stops answering", "--fault", "driver-hang"},
 }};
 
@@ -21,13 +23,7 @@ struct NotShown {
   std::string_view name;
   std::string_view why;
 };
-constexpr std::array<NotShown, 4> kNotShown = {{
-    {"ecc",
-     "its remediation is a GPU reset, after which the health provider keeps reporting the XID "
-     "until its retention passes (15 minutes), so the demo would stop at Remediated"},
-    {"nvlink",
-     "its remediation is a GPU reset, after which the health provider keeps reporting the XID "
-     "until its retention passes (15 minutes), so the demo would stop at Remediated"},
+constexpr std::array<NotShown, 2> kNotShown = {{
     {"thermal",
      "not a fatal fault, and the publisher turns only fatal GPU faults into HealthEvents"},
     {"inforom",
@@ -37,10 +33,10 @@ constexpr std::array<NotShown, 4> kNotShown = {{
 absl::StatusOr<DemoFault> FindDemoFault(std::string_view name) {
   for (const NotShown& other : kNotShown) {
     if (name == other.name) {
-      return absl::InvalidArgumentError(
-          core::StrCat("--fault ", name, ": not in the demo yet: ", other.why,
-                       "; use xid79 or driver-hang, or inject it on a running sim with "
-                       "`nvsentinel sim inject`"));
+      return absl::InvalidArgumentError(core::StrCat(
+          "--fault ", name, ": not in the demo yet: ", other.why,
+          "; use xid79, ecc, nvlink or driver-hang, or inject it on a running sim with "
+          "`nvsentinel sim inject`"));
     }
   }
   std::string names;
