@@ -1,30 +1,10 @@
 #include "controller/drain_policy.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "absl/strings/ascii.h"
 #include "controller/names.h"
+#include "core/text.h"
 
 namespace nvsx::controller {
-namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-}  // namespace
 
 std::string_view DrainModeName(DrainMode mode) {
   switch (mode) {
@@ -66,7 +46,7 @@ std::set<std::string> FailingGpus(const kube::HealthEvent& event) {
   std::set<std::string> gpus;
   for (const kube::ImpactedEntity& entity : event.spec().entities_impacted) {
     if ((entity.type == "GPU" || entity.type == "GPU_UUID") && !entity.value.empty()) {
-      gpus.insert(Lower(entity.value));
+      gpus.insert(absl::AsciiStrToLower(entity.value));
     }
   }
   return gpus;
@@ -80,7 +60,8 @@ bool PodMayUseGpus(const kube::Pod& pod, const std::set<std::string>& gpus) {
   while (start <= devices->size()) {
     size_t comma = devices->find(',', start);
     if (comma == std::string::npos) comma = devices->size();
-    if (gpus.contains(Lower(Trim(std::string_view(*devices).substr(start, comma - start))))) {
+    if (gpus.contains(absl::AsciiStrToLower(std::string(
+            core::TrimWhitespace(std::string_view(*devices).substr(start, comma - start)))))) {
       return true;
     }
     start = comma + 1;

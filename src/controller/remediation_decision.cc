@@ -1,20 +1,13 @@
 #include "controller/remediation_decision.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "core/str_cat.h"
 
 namespace nvsx::controller {
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 bool Counts(const kube::HealthEvent& event) { return event.is_fatal() && !event.StoreOnly(); }
 
@@ -62,7 +55,8 @@ absl::Time EventTime(const kube::HealthEvent& event) {
 std::string GpuKey(const kube::HealthEvent& event) {
   std::string index;
   for (const kube::ImpactedEntity& entity : event.spec().entities_impacted) {
-    if (entity.type == "GPU_UUID" && !entity.value.empty()) return Lower(entity.value);
+    if (entity.type == "GPU_UUID" && !entity.value.empty())
+      return absl::AsciiStrToLower(entity.value);
     if (entity.type == "GPU" && index.empty()) index = entity.value;
   }
   return index.empty() ? "" : core::StrCat(event.node_name(), "/", index);
