@@ -130,17 +130,19 @@ class FlagshipDemoTest(DemoCase):
         with urllib.request.urlopen(url, timeout=5) as response:
             return json.load(response)["data"]["result"]
 
-    def wait_for_query(self, promql, deadline_s=60):
+    def wait_for_query(self, promql, done=bool, deadline_s=60):
+        """The query's result once `done(result)` holds (by default: not empty)."""
         end = time.time() + deadline_s
+        result = []
         while time.time() < end:
             try:
                 result = self.query(promql)
-                if result:
+                if done(result):
                     return result
             except OSError:
                 pass
             time.sleep(0.5)
-        self.fail(f"Prometheus never answered {promql}")
+        self.fail(f"Prometheus never answered {promql} as expected; last: {result}")
 
     def test_xid79_flagship_with_prometheus_and_rbac(self):
         state = self.env["NVSX_STATE_DIR"]
@@ -182,8 +184,10 @@ class FlagshipDemoTest(DemoCase):
             result = self.wait_for_query(
                 'sum(nvsentinel_detect_to_resolved_seconds_count) > 0')
             self.assertGreater(float(result[0]["value"][1]), 0)
-            up = self.wait_for_query("up == 1")
-            self.assertEqual({r["metric"]["program"] for r in up}, {"controller", "janitor"})
+            # Both programs scraped (the janitor's target may be seen a scrape later).
+            programs = {"controller", "janitor"}
+            self.wait_for_query(
+                "up == 1", done=lambda up: {r["metric"]["program"] for r in up} == programs)
         finally:
             demo.send_signal(signal.SIGINT)
             _, stderr = demo.communicate(timeout=60)
