@@ -97,6 +97,11 @@ void Dispatcher::Work() {
     absl::Status status = store_->MarkRunning(run.run_id, started);
     const std::string result = status.ok() ? executor_->Execute(run) : "error";
     const absl::Time ended = clock_->Now();
+    lock.lock();
+    // The (runbook, node) pair is free before the end is recorded: whoever
+    // sees the run ended and triggers again gets a new run, never this one.
+    active_.erase(SlotOf(run.trigger));
+    lock.unlock();
     // A failure to record the end leaves the trigger "running"; the next
     // start marks it interrupted, so it is still accounted for.
     store_->MarkEnded(run.run_id, kFinished, result, ended).IgnoreError();
@@ -107,7 +112,6 @@ void Dispatcher::Work() {
 
     lock.lock();
     --running_;
-    active_.erase(SlotOf(run.trigger));
     UpdateGaugesLocked();
   }
 }
