@@ -129,6 +129,15 @@ class JanitorTest : public ::testing::Test {
     return options;
   }
 
+  // As below, with the janitor owning `backend`: a backend must outlive the
+  // janitor that calls it, and a test's locals die before TearDown runs.
+  Janitor* StartJanitor(std::unique_ptr<JanitorBackend> backend,
+                        JanitorOptions options = FastOptions()) {
+    Janitor* janitor = StartJanitor(backend.get(), std::move(options));
+    janitors_.back()->backend = std::move(backend);
+    return janitor;
+  }
+
   // Starts a janitor with its own client and Event recorder; it runs until
   // the test ends or StopJanitor() is called.
   Janitor* StartJanitor(JanitorBackend* backend, JanitorOptions options = FastOptions(),
@@ -198,6 +207,7 @@ class JanitorTest : public ::testing::Test {
   }
 
   struct Running {
+    std::unique_ptr<JanitorBackend> backend;  // when the janitor owns it
     std::unique_ptr<kube::RestClient> client;
     std::unique_ptr<kube::EventRecorder> recorder;
     std::unique_ptr<Janitor> janitor;

@@ -123,7 +123,7 @@ TEST_F(JanitorTest, CommandBackendRunsTheProgramWithTheNodeAndGpus) {
                          Script("reset", "echo reset \"$@\" >> " + log));
   CreateReset("reset-1", "gpu-node-0", {"GPU-a", "GPU-b"});
   CreateReboot("reboot-1", "gpu-node-1");
-  StartJanitor(backend.get());
+  StartJanitor(std::move(backend));
   ASSERT_TRUE(ResetState("reset-1", kube::JanitorState::kSucceeded));
   // Exit 0 means the reboot was asked for; the request waits for the node.
   ASSERT_TRUE(Eventually([&] {
@@ -145,7 +145,7 @@ TEST_F(JanitorTest, AFailingCommandFailsTheRequestWithItsStderr) {
   auto backend =
       Command(Script("reboot", "echo 'ipmitool: BMC at 10.0.0.9 unreachable' >&2\nexit 3"));
   CreateReboot("reboot-1");
-  StartJanitor(backend.get());
+  StartJanitor(std::move(backend));
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kFailed));
   const std::optional<kube::Condition> ready =
       Reboot("reboot-1").FindCondition(kube::kRebootNodeReady);
@@ -160,7 +160,7 @@ TEST_F(JanitorTest, AFailingCommandFailsTheRequestWithItsStderr) {
 TEST_F(JanitorTest, AHangingCommandIsKilledAtItsTimeout) {
   auto backend = Command(Script("reboot", "echo starting\nsleep 60"), "", absl::Milliseconds(300));
   CreateReboot("reboot-1");
-  StartJanitor(backend.get());
+  StartJanitor(std::move(backend));
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kFailed));
   const std::optional<kube::Condition> ready =
       Reboot("reboot-1").FindCondition(kube::kRebootNodeReady);
@@ -172,7 +172,7 @@ TEST_F(JanitorTest, AHangingCommandIsKilledAtItsTimeout) {
 TEST_F(JanitorTest, ResetWithoutAResetCommandFailsSayingSo) {
   auto backend = Command(Script("reboot", "exit 0"));
   CreateReset("reset-1", "gpu-node-0", {});
-  StartJanitor(backend.get());
+  StartJanitor(std::move(backend));
   ASSERT_TRUE(ResetState("reset-1", kube::JanitorState::kFailed));
   EXPECT_THAT(Reset("reset-1").FindCondition(kube::kGpuResetComplete)->message,
               HasSubstr("--reset-command"));
@@ -183,7 +183,7 @@ TEST_F(JanitorTest, ANodeThatNeverRebootsFailsAtTheRebootTimeout) {
   CreateReboot("reboot-1");
   JanitorOptions options = FastOptions();
   options.reboot_timeout = absl::Seconds(2);
-  StartJanitor(backend.get(), options);
+  StartJanitor(std::move(backend), options);
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kFailed));
   const std::optional<kube::Condition> ready =
       Reboot("reboot-1").FindCondition(kube::kRebootNodeReady);
@@ -195,8 +195,9 @@ TEST_F(JanitorTest, ANodeThatNeverRebootsFailsAtTheRebootTimeout) {
 
 TEST_F(JanitorTest, ARequestForAnUnknownNodeFails) {
   CreateReboot("reboot-1", "gpu-node-9");
-  CountingBackend backend(sim_backend_.get());
-  StartJanitor(&backend);
+  auto owned = std::make_unique<CountingBackend>(sim_backend_.get());
+  const CountingBackend& backend = *owned;
+  StartJanitor(std::move(owned));
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kFailed));
   EXPECT_EQ(Reboot("reboot-1").FindCondition(kube::kRebootNodeReady)->reason, kReasonNodeNotFound);
   EXPECT_EQ(backend.reboots, 0);
@@ -216,8 +217,9 @@ TEST_F(JanitorTest, AJanitorRestartedMidRebootWaitsInsteadOfRebootingAgain) {
   StopJanitor(janitor);
   EXPECT_FALSE(kubelet_->NodeUp("gpu-node-0"));
 
-  CountingBackend second(sim_backend_.get());
-  StartJanitor(&second);
+  auto owned = std::make_unique<CountingBackend>(sim_backend_.get());
+  const CountingBackend& second = *owned;
+  StartJanitor(std::move(owned));
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kSucceeded));
   EXPECT_EQ(first.reboots, 1);
   EXPECT_EQ(second.reboots, 0);
@@ -250,8 +252,9 @@ TEST_F(JanitorTest, CompletedRequestsAreNotRedone) {
   const std::string reboot_version = Reboot("done").metadata().resource_version();
   const std::string reset_version = Reset("failed").metadata().resource_version();
 
-  CountingBackend backend(sim_backend_.get());
-  Janitor* janitor = StartJanitor(&backend);
+  auto owned = std::make_unique<CountingBackend>(sim_backend_.get());
+  const CountingBackend& backend = *owned;
+  Janitor* janitor = StartJanitor(std::move(owned));
   ASSERT_TRUE(Eventually([&] { return janitor->reconciles() >= 2; }));
   EXPECT_EQ(backend.reboots + backend.resets, 0);
   EXPECT_EQ(Reboot("done").metadata().resource_version(), reboot_version);
@@ -264,8 +267,7 @@ TEST_F(JanitorTest, BackendNoneLeavesEveryObjectUntouched) {
   CreateReset("reset-1", "gpu-node-1", {});
   const std::string reboot_version = Reboot("reboot-1").metadata().resource_version();
   const std::string reset_version = Reset("reset-1").metadata().resource_version();
-  NoneBackend none;
-  Janitor* janitor = StartJanitor(&none);
+  Janitor* janitor = StartJanitor(std::make_unique<NoneBackend>());
   ASSERT_TRUE(Eventually([&] { return janitor->reconciles() >= 2; }));
   EXPECT_EQ(Reboot("reboot-1").metadata().resource_version(), reboot_version);
   EXPECT_EQ(Reset("reset-1").metadata().resource_version(), reset_version);
