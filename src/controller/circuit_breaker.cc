@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/numbers.h"
 #include "controller/names.h"
 #include "controller/quarantine_record.h"
 #include "core/duration.h"
@@ -16,7 +17,8 @@ namespace {
 
 constexpr char kGpuNodeIndex[] = "gpuNode";
 constexpr char kQuarantinedSinceIndex[] = "quarantinedSince";
-// The index key of a record without a readable start.
+// The index files a quarantined node under the start of its record in Unix
+// milliseconds, or under this when the record has no readable start.
 constexpr char kSinceUnknown[] = "unknown";
 
 bool IsGpuNode(const nlohmann::json& node) {
@@ -42,7 +44,10 @@ kube::Indexers BreakerIndexers() {
              const nlohmann::json* at =
                  kube::FieldAt(node, {"metadata", "annotations", kQuarantinedAtAnnotation});
              if (at == nullptr || !at->is_string()) return {kSinceUnknown};
-             return {at->get<std::string>()};
+             // Parsed here, once per node change, not once per admission.
+             const std::optional<absl::Time> since = kube::ParseTimestamp(at->get<std::string>());
+             if (!since) return {kSinceUnknown};
+             return {std::to_string(absl::ToUnixMillis(*since))};
            }}};
 }
 
@@ -60,13 +65,14 @@ BreakerInputs BreakerInputs::FromNodes(const std::vector<kube::ObjectPtr>& nodes
 
 BreakerInputs BreakerInputs::FromIndexedNodes(const kube::IndexedCache& nodes) {
   BreakerInputs inputs;
-  if (auto gpu = nodes.IndexKeys(kGpuNodeIndex, "true"); gpu.ok()) {
-    inputs.gpu_nodes = static_cast<int>(gpu->size());
+  if (auto gpu = nodes.IndexCount(kGpuNodeIndex, "true"); gpu.ok()) {
+    inputs.gpu_nodes = static_cast<int>(*gpu);
   }
   for (const std::string& since : nodes.IndexValues(kQuarantinedSinceIndex)) {
     absl::StatusOr<std::vector<std::string>> names = nodes.IndexKeys(kQuarantinedSinceIndex, since);
     if (!names.ok()) continue;
-    const std::optional<absl::Time> at = kube::ParseTimestamp(since);
+    std::optional<absl::Time> at;
+    if (int64_t millis = 0; absl::SimpleAtoi(since, &millis)) at = absl::FromUnixMillis(millis);
     for (const std::string& name : *names) inputs.quarantined[name] = at;
   }
   return inputs;

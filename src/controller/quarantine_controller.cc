@@ -1,6 +1,7 @@
 #include "controller/quarantine_controller.h"
 
 #include <optional>
+#include <utility>
 
 #include "controller/names.h"
 #include "controller/quarantine_record.h"
@@ -152,19 +153,32 @@ absl::StatusOr<StepResult> QuarantineController::DryRun(const kube::HealthEvent&
   return StepResult::Stop();
 }
 
-absl::StatusOr<kube::Node> QuarantineController::QuarantineNode(const kube::HealthEvent& event) {
+absl::StatusOr<kube::Node> QuarantineController::QuarantineNode(const kube::HealthEvent& event,
+                                                                const kube::Node& cached_node) {
   const std::string name = event.metadata().name();
   const kube::ResourceRef ref = NodeRef(event.node_name());
   const kube::Taint taint = TaintFor(options_, event);
   const std::string reason = core::StrCat(DescribeFault(event), " (HealthEvent ", name, ")");
   std::optional<kube::Node> result;
+  // The first attempt patches from the cache: the patch carries the cached
+  // resourceVersion, so a stale copy is a 409 and the retry reads afresh. A
+  // cache that says there is nothing to do is confirmed with a read, since
+  // it may not yet show a recovery that lifted the record.
+  bool from_cache = true;
   NVSX_RETURN_IF_ERROR(kube::RetryOnConflict(kube::ConflictRetry{}, clock_, [&]() -> absl::Status {
-    NVSX_ASSIGN_OR_RETURN(nlohmann::json current, client_->Get(ref));
-    kube::Node node(std::move(current));
-    std::optional<kube::ObjectPatch> patch =
-        QuarantinePatch(node, name, taint, reason, clock_->Now());
+    std::optional<kube::Node> node;
+    std::optional<kube::ObjectPatch> patch;
+    if (std::exchange(from_cache, false)) {
+      patch = QuarantinePatch(cached_node, name, taint, reason, clock_->Now());
+      if (patch) node.emplace(cached_node);
+    }
+    if (!node) {
+      NVSX_ASSIGN_OR_RETURN(nlohmann::json current, client_->Get(ref));
+      node.emplace(std::move(current));
+      patch = QuarantinePatch(*node, name, taint, reason, clock_->Now());
+    }
     if (!patch) {
-      result.emplace(node);
+      result.emplace(*std::move(node));
       return absl::OkStatus();
     }
     NVSX_ASSIGN_OR_RETURN(nlohmann::json written, client_->Patch(ref, patch->type, patch->body));
@@ -194,7 +208,7 @@ absl::StatusOr<StepResult> QuarantineController::Quarantine(const kube::HealthEv
                                                             const kube::Node& cached_node) {
   const std::string name = event.metadata().name();
   const bool was_cordoned = cached_node.unschedulable();
-  NVSX_ASSIGN_OR_RETURN(kube::Node node, QuarantineNode(event));
+  NVSX_ASSIGN_OR_RETURN(kube::Node node, QuarantineNode(event, cached_node));
   NVSX_RETURN_IF_ERROR(SetNodeCondition(event, node));
   const QuarantineRecord record = QuarantineRecord::FromNode(node);
   const std::string what = core::StrCat(

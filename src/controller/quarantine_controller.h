@@ -44,7 +44,8 @@ class QuarantineController {
                                             const BreakerVerdict& verdict);
   absl::StatusOr<StepResult> DryRun(const kube::HealthEvent& event, const kube::Node& node);
   // Cordon, taint and record in one write; returns the node as written.
-  absl::StatusOr<kube::Node> QuarantineNode(const kube::HealthEvent& event);
+  absl::StatusOr<kube::Node> QuarantineNode(const kube::HealthEvent& event,
+                                            const kube::Node& cached_node);
   absl::Status SetNodeCondition(const kube::HealthEvent& event, const kube::Node& node);
 
   kube::RestClient* const client_;

@@ -99,6 +99,17 @@ absl::StatusOr<std::vector<std::string>> IndexedCache::IndexKeys(const std::stri
   return out;
 }
 
+absl::StatusOr<size_t> IndexedCache::IndexCount(const std::string& index,
+                                                const std::string& value) const {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto found = indexes_.find(index);
+  if (found == indexes_.end()) {
+    return absl::NotFoundError(core::StrCat("cache: no index named \"", index, "\""));
+  }
+  auto bucket = found->second.find(value);
+  return bucket == found->second.end() ? 0 : bucket->second.size();
+}
+
 absl::StatusOr<std::vector<ObjectPtr>> IndexedCache::ByIndex(const std::string& index,
                                                              const std::string& value) const {
   std::vector<CompactObjectPtr> stored;

@@ -57,6 +57,9 @@ class IndexedCache {
                                                  const std::string& value) const;
   absl::StatusOr<std::vector<std::string>> IndexKeys(const std::string& index,
                                                      const std::string& value) const;
+  // How many objects are filed under `value` in index `index`, without
+  // copying their keys; NotFound when no index has that name.
+  absl::StatusOr<size_t> IndexCount(const std::string& index, const std::string& value) const;
   // The values index `index` files objects under (empty for an unknown index).
   std::vector<std::string> IndexValues(const std::string& index) const;
   size_t size() const;

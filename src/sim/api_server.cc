@@ -557,8 +557,8 @@ absl::Status ApiServer::Validate(const ResourceInfo& resource, json& object, boo
     }
     return absl::OkStatus();
   }
-  if (resource.schema.is_null()) return absl::OkStatus();
-  std::vector<std::string> unknown = PruneUnknownFields(object, resource.schema);
+  if (resource.schema == nullptr) return absl::OkStatus();
+  std::vector<std::string> unknown = PruneUnknownFields(object, *resource.schema);
   if (!unknown.empty() && strict) {
     std::string fields;
     for (const std::string& field : unknown) {
@@ -566,7 +566,7 @@ absl::Status ApiServer::Validate(const ResourceInfo& resource, json& object, boo
     }
     return BadRequest(core::StrCat("strict decoding error: ", fields));
   }
-  std::vector<FieldCause> causes = ValidateAgainstSchema(object, resource.schema);
+  std::vector<FieldCause> causes = ValidateAgainstSchema(object, *resource.schema);
   if (causes.empty()) return absl::OkStatus();
   return Invalid(resource.group, resource.kind,
                  object.value("metadata", json::object()).value("name", ""), causes);

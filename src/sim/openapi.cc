@@ -43,9 +43,9 @@ std::optional<nlohmann::json> OpenApiV3GroupVersion(const ResourceRegistry& regi
   nlohmann::json schemas = nlohmann::json::object();
   for (const ResourceInfo& info : registry.All()) {
     if (info.group != group || info.version != version) continue;
-    if (info.schema.is_object()) {
+    if (info.schema != nullptr) {
       // What `kubectl explain` reads: the schema, tagged with its kind.
-      nlohmann::json schema = info.schema;
+      nlohmann::json schema = *info.schema;
       schema["x-kubernetes-group-version-kind"] = {
           {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}};
       schemas[SchemaName(info)] = std::move(schema);

@@ -149,7 +149,9 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const nlohmann::json&
       }
     }
     if (version.contains("schema") && version["schema"].is_object()) {
-      info.schema = version["schema"].value("openAPIV3Schema", nlohmann::json());
+      nlohmann::json schema = version["schema"].value("openAPIV3Schema", nlohmann::json());
+      if (schema.is_object())
+        info.schema = std::make_shared<const nlohmann::json>(std::move(schema));
     }
     info.crd_name = crd.contains("metadata") ? crd["metadata"].value("name", "") : "";
     out.push_back(std::move(info));

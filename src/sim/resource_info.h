@@ -3,6 +3,7 @@
 // What the API server knows about one resource type: names for discovery,
 // scope, subresources, printer columns and (for custom resources) the schema.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,9 @@ struct ResourceInfo {
   std::vector<std::string> subresources;  // "status", "eviction"
   std::vector<std::string> verbs;
   std::vector<PrinterColumn> columns;  // empty: NAME and AGE
-  // openAPIV3Schema of a custom resource version; null for built-in kinds.
-  nlohmann::json schema;
+  // openAPIV3Schema of a custom resource version; null for built-in kinds
+  // and for versions without one. Shared: every request copies its ResourceInfo.
+  std::shared_ptr<const nlohmann::json> schema;
   // The CRD this came from ("" for built-in kinds).
   std::string crd_name;
 

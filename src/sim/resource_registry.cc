@@ -20,8 +20,17 @@ std::vector<ResourceInfo> ResourceRegistry::All() const {
 std::optional<ResourceInfo> ResourceRegistry::Find(const std::string& group,
                                                    const std::string& version,
                                                    const std::string& resource) const {
-  for (ResourceInfo& info : All()) {
-    if (info.group == group && info.version == version && info.resource == resource) return info;
+  auto matches = [&](const ResourceInfo& info) {
+    return info.group == group && info.version == version && info.resource == resource;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const ResourceInfo& info : builtin_) {
+    if (matches(info)) return info;
+  }
+  for (const auto& [name, infos] : crds_) {
+    for (const ResourceInfo& info : infos) {
+      if (matches(info)) return info;
+    }
   }
   return std::nullopt;
 }

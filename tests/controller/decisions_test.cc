@@ -9,6 +9,7 @@
 #include "controller/quarantine_decision.h"
 #include "controller/quarantine_record.h"
 #include "core/time_format.h"
+#include "kube/indexed_cache.h"
 #include "test_support/fake_clock.h"
 
 namespace nvsx::controller {
@@ -163,6 +164,37 @@ TEST(CircuitBreakerTest, CountsQuarantinesInTheWindowAndAdmissionsNotYetVisible)
 
   clock.Advance(absl::Minutes(5) + absl::Seconds(1));
   EXPECT_TRUE(breaker.TryAdmit("n2", nodes).allowed) << "the window slid past all of them";
+}
+
+TEST(CircuitBreakerTest, TheIndexedNodeCacheGivesWhatDecodingEachNodeGives) {
+  const absl::Time since = absl::FromUnixMillis(1'764'000'000'123);
+  json dated = NodeJson("dated");
+  dated["metadata"]["annotations"] = {
+      {std::string(kQuarantinedByAnnotation), "e0"},
+      {std::string(kQuarantinedAtAnnotation), core::FormatTimestampMillis(since)}};
+  json undated = NodeJson("undated");
+  undated["metadata"]["annotations"] = {{std::string(kQuarantinedByAnnotation), "e1"}};
+  json garbled = NodeJson("garbled");
+  garbled["metadata"]["annotations"] = {{std::string(kQuarantinedByAnnotation), "e2"},
+                                        {std::string(kQuarantinedAtAnnotation), "yesterday"}};
+  json cpu = NodeJson("cpu", false);
+  cpu["metadata"]["annotations"] = dated["metadata"]["annotations"];
+  const std::vector<kube::ObjectPtr> nodes = {Ptr(dated), Ptr(undated), Ptr(garbled),
+                                              Ptr(NodeJson("healthy")), Ptr(cpu)};
+  kube::IndexedCache cache(BreakerIndexers());
+  for (const kube::ObjectPtr& node : nodes) {
+    cache.Put(std::make_shared<const kube::CompactObject>(*node));
+  }
+
+  const BreakerInputs decoded = BreakerInputs::FromNodes(nodes);
+  const BreakerInputs indexed = BreakerInputs::FromIndexedNodes(cache);
+  EXPECT_EQ(indexed.gpu_nodes, 4);
+  EXPECT_EQ(indexed.gpu_nodes, decoded.gpu_nodes);
+  EXPECT_EQ(indexed.quarantined, decoded.quarantined);
+  ASSERT_TRUE(indexed.quarantined.contains("dated"));
+  EXPECT_EQ(indexed.quarantined.at("dated"), since);
+  EXPECT_EQ(indexed.quarantined.at("undated"), std::nullopt);
+  EXPECT_EQ(indexed.quarantined.at("garbled"), std::nullopt);
 }
 
 TEST(CircuitBreakerTest, AbsoluteCapAndAtLeastOneNode) {

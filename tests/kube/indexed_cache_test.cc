@@ -99,6 +99,10 @@ TEST(IndexedCacheTest, IndexesByNamespaceNodeAndCustomFunctions) {
               ElementsAre("node-1", "team-a/p1", "team-b/p3"));
   EXPECT_THAT(Keys(cache, "app", "web"), ElementsAre("team-a/p1", "team-b/p3", "team-b/pending"));
   EXPECT_THAT(cache.IndexValues(kNodeNameIndex), ElementsAre("node-1", "node-2"));
+  EXPECT_EQ(*cache.IndexCount(kNodeNameIndex, "node-1"), 3u);
+  EXPECT_EQ(*cache.IndexCount("app", "db"), 1u);
+  EXPECT_EQ(*cache.IndexCount("app", "no-such-app"), 0u);
+  EXPECT_EQ(cache.IndexCount("no-such-index", "x").status().code(), absl::StatusCode::kNotFound);
   auto objects = cache.ByIndex(kNamespaceIndex, "team-b");
   ASSERT_TRUE(objects.ok());
   ASSERT_EQ(objects->size(), 2u);
@@ -114,8 +118,10 @@ TEST(IndexedCacheTest, UpdatesAndRemovalsMoveIndexEntries) {
   EXPECT_THAT(Keys(cache, kNodeNameIndex, "node-2"), ElementsAre("ns/p"));
   EXPECT_THAT(Keys(cache, "app", "web"), IsEmpty());
   EXPECT_THAT(Keys(cache, "app", "db"), ElementsAre("ns/p"));
+  EXPECT_EQ(*cache.IndexCount(kNodeNameIndex, "node-1"), 0u);
   cache.Remove("ns/p");
   EXPECT_THAT(Keys(cache, kNodeNameIndex, "node-2"), IsEmpty());
+  EXPECT_EQ(*cache.IndexCount(kNodeNameIndex, "node-2"), 0u);
   EXPECT_THAT(cache.IndexValues(kNodeNameIndex), IsEmpty());
 }
 
