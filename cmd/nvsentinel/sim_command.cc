@@ -33,6 +33,7 @@ struct SimFlags {
   int gpus_per_node = 8;
   int workload_pods = 8;
   int workload_grace_seconds = 5;
+  int max_connections = 64;
   std::string token;
   bool plain_http = false;
   std::string state;
@@ -72,6 +73,7 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   }
   sim::ApiServerOptions options;
   options.listen = **listen;
+  options.worker_threads = static_cast<size_t>(flags.max_connections);
   if (!flags.state.empty()) options.state_file = std::filesystem::absolute(flags.state);
   if (!flags.audit_log.empty()) options.audit_log = std::filesystem::absolute(flags.audit_log);
   options.pod_grace_periods = true;  // the kubelet below finishes graceful deletions
@@ -176,6 +178,12 @@ std::function<int()> AddSimCommand(CLI::App& app, const core::Environment& env) 
                    "terminationGracePeriodSeconds of the workload's pods: how long a drain "
                    "waits for each")
       ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  command
+      ->add_option("--max-connections", flags->max_connections,
+                   "Connections served at once; each open watch and each idle keep-alive "
+                   "connection holds one, and more wait until one closes")
+      ->check(CLI::Range(8, 10000))
       ->capture_default_str();
   command->add_option("--audit-log", flags->audit_log,
                       "Append one JSON line per API request (client, verb, resource) to FILE");

@@ -215,10 +215,9 @@ void ApiServer::Stop() {
 }
 
 ResourceInfo ApiServer::Builtin(const std::string& group, const std::string& resource) const {
-  for (ResourceInfo& info : BuiltinResources()) {
-    if (info.group == group && info.resource == resource) return info;
-  }
-  return {};
+  // Every built-in kind the server looks up itself is served at v1, and no
+  // CRD may take a built-in group.
+  return registry_.Find(group, "v1", resource).value_or(ResourceInfo{});
 }
 
 void ApiServer::Handle(const std::string& method, const httplib::Request& request,

@@ -6,6 +6,7 @@ Usage: sim_command_test.py NVSENTINEL_BINARY"""
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,33 @@ class SimCommandTest(unittest.TestCase):
         result = self.kubectl("get", "pods", "-A", "-o", "name")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(len(result.stdout.split()), 4)  # the DaemonSet's pods only
+
+    def test_max_connections_serves_more_watches_than_the_default(self):
+        self.stop()
+        self.start("--plain-http", "--workload-pods", "0", "--max-connections", "200")
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)", self.banner[0]).group(1))
+        watches = []
+        try:
+            # 100 open watches: past the default of 64 they would hold every
+            # worker and the get below would wait for one.
+            for _ in range(100):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                sock.sendall(b"GET /api/v1/nodes?watch=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                watches.append(sock)
+            for sock in watches:
+                self.assertTrue(sock.recv(4096).startswith(b"HTTP/1.1 200"))
+            result = self.kubectl("get", "nodes", "-o", "name", "--request-timeout", "10s")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(len(result.stdout.split()), 4)
+        finally:
+            for sock in watches:
+                sock.close()
+
+    def test_max_connections_out_of_range_is_refused(self):
+        result = subprocess.run([NVSENTINEL, "sim", "--max-connections", "2"], cwd=self.dir.name,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("--max-connections", result.stderr)
 
     def test_state_file_keeps_objects_across_a_restart(self):
         self.stop()
