@@ -1,5 +1,6 @@
 #include "kube/rest_client.h"
 
+#include "core/json_decode.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
@@ -173,10 +174,10 @@ absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const
       if (!apierrors::IsConnectionError(error)) return error;
     } else if (response->status >= 200 && response->status < 300) {
       if (response->body.empty()) return nlohmann::json::object();
-      nlohmann::json parsed = nlohmann::json::parse(response->body, nullptr, false);
-      if (parsed.is_discarded()) {
-        return absl::InternalError(
-            core::StrCat(method, " ", path, ": the server's answer is not JSON"));
+      absl::StatusOr<nlohmann::json> parsed = core::DecodeJson(response->body);
+      if (!parsed.ok()) {
+        return absl::InternalError(core::StrCat(method, " ", path, ": the server's answer is not ",
+                                                parsed.status().message()));
       }
       return parsed;
     } else {

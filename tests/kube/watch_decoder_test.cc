@@ -88,7 +88,8 @@ TEST(WatchDecoderTest, BadInputIsAStickyError) {
   };
   std::vector<Case> cases = {
       {"garbage\n", "event 1: unexpected character 'g'"},
-      {R"({"type":"ADDED","object":{"a":1,}})", "event 1: malformed JSON"},
+      {R"({"type":"ADDED","object":{"a":1,}})",
+       "event 1: JSON: unexpected '}'; expected '\"' to begin a key at byte 32"},
       {R"({"object":{}})", "event 1: no \"type\""},
       {R"({"type":"ADDED","object":"x"})", "event 1: no \"object\""},
       {EventLine("ADDED", {{"a", 1}}) + R"({"type":"RENAMED","object":{}})",
