@@ -4,9 +4,13 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/program.h"
 #include "core/duration.h"
@@ -35,34 +39,58 @@ struct DemoFlags {
   std::string reboot_downtime = "1s";
 };
 
-// Injects the demo's fault when the runbook starts watching for it, on a
-// thread of its own: the runner must not wait for the injection.
-class FaultTrigger final : public op::RunRenderer {
+// Drives the demo's fault from the runbook's progress: each step runs when
+// its stage starts, on a thread of its own (the runner must not wait).
+class FaultScript final : public op::RunRenderer {
  public:
-  explicit FaultTrigger(std::function<absl::Status()> inject) : inject_(std::move(inject)) {}
-  ~FaultTrigger() override { Join().IgnoreError(); }
+  ~FaultScript() override { Join().IgnoreError(); }
+
+  // Runs `step` when stage `stage` starts.
+  void At(std::string stage, std::function<absl::Status()> step) {
+    auto added = std::make_unique<Step>();
+    added->stage = stage;
+    added->action = std::move(step);
+    added->status =
+        absl::FailedPreconditionError(core::StrCat("the runbook never reached ", stage));
+    steps_.push_back(std::move(added));
+  }
 
   void OnEvent(const op::RunEvent& event) override {
-    if (event.type != op::RunEventType::kStageStart || event.stage != "detect" ||
-        thread_.joinable())
-      return;
-    thread_ = std::thread([this] {
-      injected_at_ = absl::Now();
-      status_ = inject_();
-    });
+    if (event.type != op::RunEventType::kStageStart) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::unique_ptr<Step>& step : steps_) {
+      if (step->stage != event.stage || step->thread.joinable()) continue;
+      Step* running = step.get();
+      running->thread = std::thread([running] {
+        running->at = absl::Now();
+        running->status = running->action();
+      });
+    }
   }
-  // OK once the fault is in; what went wrong otherwise.
+
+  // Waits for the steps; OK when each ran and succeeded, the first failure otherwise.
   absl::Status Join() {
-    if (thread_.joinable()) thread_.join();
-    return status_;
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Status first;
+    for (const std::unique_ptr<Step>& step : steps_) {
+      if (step->thread.joinable()) step->thread.join();
+      first.Update(step->status);
+    }
+    return first;
   }
-  absl::Time injected_at() const { return injected_at_; }
+  // When the first step (the injection) began; InfinitePast until it has.
+  absl::Time started_at() const { return steps_.empty() ? absl::InfinitePast() : steps_[0]->at; }
 
  private:
-  std::function<absl::Status()> inject_;
-  std::thread thread_;
-  absl::Time injected_at_ = absl::InfinitePast();
-  absl::Status status_ = absl::FailedPreconditionError("the runbook never reached detect");
+  struct Step {
+    std::string stage;
+    std::function<absl::Status()> action;
+    std::thread thread;
+    absl::Time at = absl::InfinitePast();
+    absl::Status status;
+  };
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Step>> steps_;
 };
 
 // The nvsentinel binary installed or built beside this one.
@@ -169,23 +197,34 @@ int RunDemo(NvsxContext& context, const DemoFlags& flags) {
   std::fflush(info);
 
   context.kubeconfig = cluster.kubeconfig().string();
-  FaultTrigger trigger([&cluster, &fault, &node, &flags] {
+  FaultScript script;
+  script.At("detect", [&cluster, &fault, &node, &flags] {
     return cluster.Inject(op::InjectArgs(*fault, *node, flags.gpu));
   });
+  if (!fault->heals_at.empty()) {
+    script.At(std::string(fault->heals_at), [&cluster, &fault, &node, &flags, plain] {
+      // Not over the cinematic view: its narration says what happens.
+      if (plain) {
+        std::fprintf(stderr, "(demo) %s: healing %s GPU %d\n", std::string(fault->healing).c_str(),
+                     node->c_str(), flags.gpu);
+      }
+      return cluster.Inject(op::HealArgs(*node, flags.gpu));
+    });
+  }
   RunFlags run;
   run.target_node = *node;
   run.trigger = "demo";
   run.plain = plain;
   run.run_id = op::NewRunId(context.clock.Now(), std::random_device()());
-  run.observer = &trigger;
+  run.observer = &script;
   run.on_abandon = [&cluster] { cluster.Kill(); };
   int exit_code = RunRunbook(context, std::string(fault->runbook), run);
-  if (absl::Status injected = trigger.Join(); !injected.ok()) {
-    std::fprintf(stderr, "%s: the fault was not injected: %s\n", kProgram,
-                 std::string(injected.message()).c_str());
+  if (absl::Status driven = script.Join(); !driven.ok()) {
+    std::fprintf(stderr, "%s: the demo's fault did not go as scripted: %s\n", kProgram,
+                 std::string(driven.message()).c_str());
     if (exit_code == kExitOk) exit_code = kExitFailed;
   }
-  PrintBreakdown(info, context, cluster, *node, run.run_id, trigger.injected_at());
+  PrintBreakdown(info, context, cluster, *node, run.run_id, script.started_at());
   if (absl::Status running = cluster.CheckRunning(); !running.ok()) {
     std::fprintf(stderr, "%s: %s\n", kProgram, std::string(running.message()).c_str());
   }

@@ -88,6 +88,20 @@ absl::StatusOr<StepResult> QuarantineController::Reconcile(const kube::HealthEve
       logger_.Info("event cancelled", {{"event", name}, {"reason", decision.reason}});
       return StepResult::Stop();
     }
+    case QuarantineAction::kResolve: {
+      Forget(name);
+      StatusChange change;
+      change.phase = kube::HealthEventPhase::kResolved;
+      change.reason = decision.reason;
+      change.message = decision.message;
+      change.condition =
+          QuarantinedCondition(kube::ConditionStatus::kFalse, decision.reason, decision.message);
+      NVSX_ASSIGN_OR_RETURN(kube::HealthEvent written, writer_->Apply(event, change));
+      writer_->Record(written, "nvsentinel.nvidia.com/v1alpha1", "HealthEvent",
+                      kube::EventType::kNormal, decision.reason, decision.message);
+      logger_.Info("event resolved without quarantine", {{"event", name}});
+      return StepResult::Stop();
+    }
     case QuarantineAction::kQuarantine:
       break;
   }

@@ -19,16 +19,6 @@ QuarantineDecision Cancel(std::string_view reason, std::string message) {
 
 }  // namespace
 
-bool IsLabelValue(std::string_view value) {
-  if (value.empty() || value.size() > 63) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(value.front()) || !alnum(value.back())) return false;
-  return std::all_of(value.begin(), value.end(),
-                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
 kube::Taint TaintFor(const QuarantineOptions& options, const kube::HealthEvent& event) {
   const std::string check = event.check_name();
   auto rule = options.taints_by_check.find(check);
@@ -37,7 +27,7 @@ kube::Taint TaintFor(const QuarantineOptions& options, const kube::HealthEvent& 
   kube::Taint taint;
   taint.key = chosen.key;
   taint.effect = chosen.effect;
-  if (IsLabelValue(check)) taint.value = check;
+  if (kube::IsLabelValue(check)) taint.value = check;
   return taint;
 }
 
@@ -67,6 +57,12 @@ QuarantineDecision DecideQuarantine(const kube::HealthEvent& event, const kube::
     return Hold(kReasonStoreOnly, "processingStrategy STORE_ONLY: recorded, nothing changed");
   }
   if (spec.is_healthy) {
+    const std::vector<kube::Condition> conditions = event.conditions();
+    const kube::Condition* held = kube::FindCondition(conditions, kQuarantinedCondition);
+    if (held != nullptr && held->reason == kReasonNotFatal) {
+      return {QuarantineAction::kResolve, std::string(kReasonFaultCleared),
+              "the fault cleared; the node stayed in service throughout", false};
+    }
     if (waited_on_breaker) {
       return Cancel(kReasonFaultCleared,
                     "the fault cleared while the circuit breaker held the quarantine");

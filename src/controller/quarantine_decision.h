@@ -32,6 +32,7 @@ kube::Taint TaintFor(const QuarantineOptions& options, const kube::HealthEvent& 
 enum class QuarantineAction {
   kHold,        // stay New, with a Quarantined=False condition saying why
   kCancel,      // terminal Cancelled, with a reason
+  kResolve,     // terminal Resolved: a fault that never took the node out of service cleared
   kQuarantine,  // cordon, taint, condition, record; then phase Quarantined
 };
 
@@ -45,13 +46,10 @@ struct QuarantineDecision {
 
 // `node` is null when the node does not exist. `waited_on_breaker`: the event
 // was parked by a tripped breaker (its condition says so), so a fault that
-// cleared meanwhile cancels it instead of leaving it open.
+// cleared meanwhile cancels it instead of leaving it open. A non-fatal event
+// held as such (its condition says NotFatal) resolves once it turns healthy.
 QuarantineDecision DecideQuarantine(const kube::HealthEvent& event, const kube::Node* node,
                                     bool waited_on_breaker);
-
-// Whether `value` is a valid label value (63 characters at most, alphanumeric
-// at both ends, '-', '_' and '.' between).
-bool IsLabelValue(std::string_view value);
 
 // A one-line cause for messages and the node record: "SysLogsXIDError (XID 79) on GPU 3".
 std::string DescribeFault(const kube::HealthEvent& event);

@@ -338,7 +338,7 @@ absl::StatusOr<nlohmann::json> RemediationController::Ensure(const kube::HealthE
   const std::string name = RemediationObjectName(event_name, reboot ? "reboot" : "gpu-reset");
   nlohmann::json body = reboot ? kube::NewRebootNode(name, node, /*force=*/false)
                                : kube::NewGpuReset(name, node, GpuUuids(event));
-  if (IsLabelValue(event_name)) {
+  if (kube::IsLabelValue(event_name)) {
     body["metadata"]["labels"][std::string(kRemediationEventLabel)] = event_name;
   }
   body["metadata"]["ownerReferences"] = nlohmann::json::array({{{"apiVersion", kHealthEventApi},

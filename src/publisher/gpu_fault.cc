@@ -59,17 +59,26 @@ GpuFault JudgeGpu(const v1::Gpu& gpu, const health::XidCatalog& catalog) {
   fault.index = gpu.spec().index();
   fault.model = gpu.spec().model();
   fault.recommended_action = ActionName(gpu.status().recommended_action());
+  // The True conditions, fatal ones and the rest apart: the event reports
+  // the fatal ones when there are any.
+  struct Findings {
+    std::vector<std::string> checks;
+    std::string message;
+    absl::Time onset = absl::InfiniteFuture();
+    void Add(const v1::Condition& condition) {
+      checks.push_back(condition.type());
+      core::StrAppend(&message, message.empty() ? "" : "; ", condition.type(), ": ",
+                      condition.message());
+      onset = std::min(onset, TransitionTime(condition));
+    }
+  };
+  Findings fatal;
+  Findings other;
   bool unknown = false;
-  bool first = true;
   for (const v1::Condition& condition : gpu.status().conditions()) {
     if (condition.status() == "Unknown") unknown = true;
-    if (!IsFatalCondition(condition, catalog)) continue;
-    fault.checks.push_back(condition.type());
-    if (!fault.message.empty()) fault.message += "; ";
-    core::StrAppend(&fault.message, condition.type(), ": ", condition.message());
-    const absl::Time since = TransitionTime(condition);
-    fault.onset = first ? since : std::min(fault.onset, since);
-    first = false;
+    if (condition.status() != "True") continue;
+    (IsFatalCondition(condition, catalog) ? fatal : other).Add(condition);
   }
   for (const v1::XidRecord& xid : gpu.status().recent_xids()) {
     std::string code = core::StrCat(xid.code());
@@ -77,13 +86,23 @@ GpuFault JudgeGpu(const v1::Gpu& gpu, const health::XidCatalog& catalog) {
       fault.xids.push_back(std::move(code));
     }
   }
-  if (!fault.checks.empty()) {
+  Findings* reported = nullptr;
+  if (!fatal.checks.empty()) {
     fault.state = GpuState::kFatal;
+    reported = &fatal;
+  } else if (!other.checks.empty()) {
+    fault.state = GpuState::kDegraded;
+    reported = &other;
   } else if (unknown || gpu.status().conditions().empty()) {
     // No verdict yet (a GPU just registered has no conditions) is no recovery.
     fault.state = GpuState::kUndetermined;
   } else {
     fault.state = GpuState::kHealthy;
+  }
+  if (reported != nullptr) {
+    fault.checks = std::move(reported->checks);
+    fault.message = std::move(reported->message);
+    fault.onset = reported->onset;
   }
   return fault;
 }

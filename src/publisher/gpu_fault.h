@@ -1,8 +1,10 @@
 #pragma once
 
-// What the publisher makes of one GPU as the device API reports it: fatal
-// (a HealthEvent must be open), healthy (open events may close), or neither
-// (its checks cannot be read: nothing changes until they can).
+// What the publisher makes of one GPU as the device API reports it: fatal (a
+// HealthEvent with isFatal must be open), degraded (a finding that leaves the
+// GPU usable, such as heat or a corrupted InfoROM: an event with isFatal
+// false), healthy (open events may close), or none of these (its checks
+// cannot be read: nothing changes until they can).
 
 #include <string>
 #include <string_view>
@@ -16,7 +18,7 @@ namespace nvsx::publisher {
 
 namespace v1 = ::nvidia::device::v1alpha1;
 
-enum class GpuState { kFatal, kHealthy, kUndetermined };
+enum class GpuState { kFatal, kDegraded, kHealthy, kUndetermined };
 
 struct GpuFault {
   GpuState state = GpuState::kUndetermined;
@@ -25,13 +27,13 @@ struct GpuFault {
   std::string pci_bus_id;
   int index = 0;
   std::string model;
-  // The checks whose fatal condition is True, in the GPU's condition order;
-  // the first is the event's checkName.
+  // The checks whose fatal condition is True (degraded: whose condition is
+  // True), in the GPU's condition order; the first is the event's checkName.
   std::vector<std::string> checks;
-  std::string message;             // "Check: message" per fatal check
+  std::string message;             // "Check: message" per check above
   std::string recommended_action;  // the GPU's, a HealthEvent enum name
   std::vector<std::string> xids;   // distinct recent XID codes, in order first seen
-  // When the earliest fatal condition turned True (the device API's
+  // When the earliest of those conditions turned True (the device API's
   // transition time): with the GPU it identifies one fault episode.
   absl::Time onset = absl::UnixEpoch();
 };
@@ -41,9 +43,10 @@ struct GpuFault {
 // "XidN" reasons are fatal when the catalog says XID N is.
 bool IsFatalCondition(const v1::Condition& condition, const health::XidCatalog& catalog);
 
-// Judges `gpu`. A GPU is fatal when any fatal condition is True; healthy when
-// none is, it has conditions and none is Unknown (a silent provider, or one
-// that has not reported yet, proves nothing).
+// Judges `gpu`. A GPU is fatal when any fatal condition is True; degraded
+// when only others are; healthy when none is, it has conditions and none is
+// Unknown (a silent provider, or one that has not reported yet, proves
+// nothing).
 GpuFault JudgeGpu(const v1::Gpu& gpu, const health::XidCatalog& catalog);
 
 }  // namespace nvsx::publisher

@@ -6,6 +6,7 @@
 
 #include "core/str_cat.h"
 #include "core/time_format.h"
+#include "kube/types/object_meta.h"
 
 namespace nvsx::publisher {
 namespace {
@@ -20,17 +21,6 @@ uint64_t StableHash(std::string_view text) {
   return hash;
 }
 
-// A label value is at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends.
-bool IsLabelValue(std::string_view value) {
-  if (value.empty() || value.size() > 63) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(value.front()) || !alnum(value.back())) return false;
-  return std::all_of(value.begin(), value.end(),
-                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
 nlohmann::json Spec(const GpuFault& fault, const EventSource& source, absl::Time generated,
                     std::string check, const nlohmann::json& xids) {
   nlohmann::json checks = nlohmann::json::array();
@@ -43,7 +33,7 @@ nlohmann::json Spec(const GpuFault& fault, const EventSource& source, absl::Time
       {"agent", source.agent},
       {"componentClass", "GPU"},
       {"checkName", std::move(check)},
-      {"isFatal", true},
+      {"isFatal", fault.state == GpuState::kFatal},
       {"isHealthy", false},
       {"message", fault.message},
       {"recommendedAction", fault.recommended_action},
@@ -74,16 +64,16 @@ std::string HealthEventName(std::string_view node, const GpuFault& fault) {
 
 std::string NodeEventSelector(std::string_view node) {
   std::string selector = core::StrCat(kManagedByLabel, "=", kManagedByValue);
-  if (IsLabelValue(node)) core::StrAppend(&selector, ",", kNodeLabel, "=", node);
+  if (kube::IsLabelValue(node)) core::StrAppend(&selector, ",", kNodeLabel, "=", node);
   return selector;
 }
 
 nlohmann::json NewHealthEvent(const GpuFault& fault, const EventSource& source, absl::Time now) {
   nlohmann::json labels = {{kManagedByLabel, kManagedByValue}};
-  if (IsLabelValue(source.node_name)) labels[std::string(kNodeLabel)] = source.node_name;
-  if (IsLabelValue(fault.gpu_name)) labels[std::string(kGpuLabel)] = fault.gpu_name;
+  if (kube::IsLabelValue(source.node_name)) labels[std::string(kNodeLabel)] = source.node_name;
+  if (kube::IsLabelValue(fault.gpu_name)) labels[std::string(kGpuLabel)] = fault.gpu_name;
   const std::string check = fault.checks.empty() ? "" : fault.checks.front();
-  if (IsLabelValue(check)) labels[std::string(kCheckLabel)] = check;
+  if (kube::IsLabelValue(check)) labels[std::string(kCheckLabel)] = check;
   return nlohmann::json{
       {"apiVersion", "nvsentinel.nvidia.com/v1alpha1"},
       {"kind", "HealthEvent"},
@@ -98,7 +88,10 @@ nlohmann::json UpdatedSpec(const nlohmann::json& open_spec, const GpuFault& faul
   for (const std::string& code : fault.xids) {
     if (std::find(xids.begin(), xids.end(), code) == xids.end()) xids.push_back(code);
   }
-  std::string check = open_spec.value("checkName", "");
+  // A degraded GPU's event that turns fatal reports the fatal check from
+  // then on: the controller acts on it as on any fatal event.
+  const bool escalates = !open_spec.value("isFatal", false) && fault.state == GpuState::kFatal;
+  std::string check = escalates ? "" : open_spec.value("checkName", "");
   if (check.empty() && !fault.checks.empty()) check = fault.checks.front();
   nlohmann::json spec = Spec(fault, source, absl::UnixEpoch(), std::move(check), xids);
   spec["generatedTimestamp"] = open_spec.value("generatedTimestamp", "");
@@ -128,6 +121,10 @@ bool IsOpenHealthEvent(const nlohmann::json& event) {
   const std::string phase =
       event.value("status", nlohmann::json::object()).value("phase", std::string());
   return phase != "Resolved" && phase != "Failed" && phase != "Cancelled";
+}
+
+bool IsFatalHealthEvent(const nlohmann::json& event) {
+  return event.value("spec", nlohmann::json::object()).value("isFatal", false);
 }
 
 std::string EventGpuName(const nlohmann::json& event) {

@@ -38,11 +38,12 @@ std::string HealthEventName(std::string_view node, const GpuFault& fault);
 // The label selector that finds the events this publisher created for `node`.
 std::string NodeEventSelector(std::string_view node);
 
-// A new event for a fatal `fault`, generated at `now`.
+// A new event for a fatal or degraded `fault` (isFatal says which), generated at `now`.
 nlohmann::json NewHealthEvent(const GpuFault& fault, const EventSource& source, absl::Time now);
 
 // The spec an open event should have for `fault` now. It keeps what the
-// event recorded already: its generation time, check name and earlier XIDs.
+// event recorded already: its generation time, check name and earlier XIDs;
+// an event of a degraded GPU that `fault` finds fatal takes the fatal check.
 nlohmann::json UpdatedSpec(const nlohmann::json& open_spec, const GpuFault& fault,
                            const EventSource& source);
 
@@ -56,6 +57,9 @@ nlohmann::json RecoveredPatch(absl::Time now);
 // An event is open while its GPU is not reported healthy and no controller
 // has finished with it (phase Resolved, Failed or Cancelled).
 bool IsOpenHealthEvent(const nlohmann::json& event);
+
+// Whether `event` reports a fatal fault (spec.isFatal).
+bool IsFatalHealthEvent(const nlohmann::json& event);
 
 // The device API name of the GPU an event is about ("" when it names none).
 std::string EventGpuName(const nlohmann::json& event);

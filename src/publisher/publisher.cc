@@ -93,6 +93,14 @@ absl::Status Publisher::Sync(const std::string& name) {
   switch (fault.state) {
     case GpuState::kFatal:
       return open != nullptr ? UpdateEvent(*open, fault) : OpenEvent(fault);
+    case GpuState::kDegraded:
+      if (open == nullptr) return OpenEvent(fault);
+      if (!IsFatalHealthEvent(*open)) return UpdateEvent(*open, fault);
+      // The fatal fault is gone and a lesser one remains: close the fatal
+      // event, then open one for what remains.
+      NVSX_RETURN_IF_ERROR(CloseEvent(name, *open));
+      queue_.Add(name);
+      return absl::OkStatus();
     case GpuState::kHealthy:
       return open != nullptr ? CloseEvent(name, *open) : absl::OkStatus();
     case GpuState::kUndetermined:
@@ -148,9 +156,15 @@ absl::Status Publisher::UpdateEvent(const nlohmann::json& open, const GpuFault& 
   if (SpecHas(spec, desired)) return absl::OkStatus();
   if (!TakeWriteToken(fault.gpu_name)) return absl::OkStatus();
   const std::string name = EventName(open);
-  absl::StatusOr<nlohmann::json> patched = client_->Patch(
-      HealthEventsResource().WithName(name), kube::PatchType::kMerge, {{"spec", desired}},
-      kube::PatchOptions{.field_manager = options_.field_manager});
+  nlohmann::json patch = {{"spec", desired}};
+  if (desired.value("checkName", "") != spec.value("checkName", "")) {
+    const std::string check = desired.value("checkName", "");
+    patch["metadata"]["labels"][std::string(kCheckLabel)] =
+        kube::IsLabelValue(check) ? nlohmann::json(check) : nlohmann::json(nullptr);
+  }
+  absl::StatusOr<nlohmann::json> patched =
+      client_->Patch(HealthEventsResource().WithName(name), kube::PatchType::kMerge, patch,
+                     kube::PatchOptions{.field_manager = options_.field_manager});
   if (kube::apierrors::IsNotFound(patched.status())) {
     // Deleted under us: the next sync opens a new one if the fault persists.
     ledger_.Forget(fault.gpu_name);

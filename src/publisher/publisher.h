@@ -45,6 +45,10 @@ struct PublisherOptions {
 // - a GPU with a True fatal condition has exactly one open event, created
 //   under a name derived from the fault's onset, updated as the fault grows
 //   (new XIDs are added, never dropped);
+// - a degraded GPU (only non-fatal findings: heat, InfoROM, application
+//   XIDs) has one open event with isFatal false; it turns fatal in place if
+//   the GPU does, and a fatal event whose fault is gone while a lesser one
+//   remains is closed and followed by a non-fatal one;
 // - a GPU that is healthy again gets its open event marked isHealthy;
 // - a write that fails is retried with backoff, and what is retried is the
 //   GPU's latest state, so neither an outage nor a flood loses the last word.

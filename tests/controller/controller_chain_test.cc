@@ -210,6 +210,26 @@ TEST_F(ControllerTest, StoreOnlyAndHealthyEventsChangeNothing) {
   }
 }
 
+TEST_F(ControllerTest, ANonFatalEventIsHeldThenResolvedWhenTheGpuRecovers) {
+  StartController();
+  CreateEvent({.name = "warm", .node = "gpu-node-1", .check = "GpuThermalWatch", .fatal = false});
+  ASSERT_TRUE(EventuallyConditionReason("warm", kQuarantinedCondition, kReasonNotFatal));
+  EXPECT_EQ(Event("warm").phase(), HealthEventPhase::kNew);
+  MarkHealthy("warm");
+  ASSERT_TRUE(EventuallyPhase("warm", HealthEventPhase::kResolved));
+  const kube::HealthEvent event = Event("warm");
+  EXPECT_EQ(event.status_reason(), kReasonFaultCleared);
+  const std::optional<absl::Time> held = event.PhaseTime(HealthEventPhase::kNew);
+  const std::optional<absl::Time> resolved = event.PhaseTime(HealthEventPhase::kResolved);
+  ASSERT_TRUE(held.has_value() && resolved.has_value());
+  EXPECT_LE(*held, *resolved);
+  EXPECT_FALSE(event.PhaseTime(HealthEventPhase::kQuarantined).has_value());
+  const kube::Node node = Node("gpu-node-1");
+  EXPECT_FALSE(node.unschedulable());
+  EXPECT_TRUE(node.taints().empty());
+  EXPECT_FALSE(QuarantineRecord::FromNode(node).present);
+}
+
 TEST_F(ControllerTest, BreakerHoldsQuarantinesAtTheLimitAndRechecksWhenItResets) {
   // Four GPU nodes at 50 %: two quarantines in the window, then the breaker holds.
   StartController();

@@ -87,6 +87,25 @@ TEST(DecideQuarantineTest, EventsThatMustNotQuarantine) {
   EXPECT_EQ(cancelled.reason, kReasonOptOut);
 }
 
+TEST(DecideQuarantineTest, AHeldNonFatalEventResolvesWhenItTurnsHealthy) {
+  const kube::Node node(NodeJson("n1"));
+  json held = EventJson(/*fatal=*/false, /*healthy=*/true);
+  held["status"] = {{"phase", "New"},
+                    {"conditions",
+                     {{{"type", std::string(kQuarantinedCondition)},
+                       {"status", "False"},
+                       {"reason", std::string(kReasonNotFatal)}}}}};
+  const QuarantineDecision decision = DecideQuarantine(kube::HealthEvent(held), &node, false);
+  EXPECT_EQ(decision.action, QuarantineAction::kResolve);
+  EXPECT_EQ(decision.reason, kReasonFaultCleared);
+  // Still faulty: still held. Healthy from the start: a signal, not a fault.
+  held["spec"]["isHealthy"] = false;
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(held), &node, false).action,
+            QuarantineAction::kHold);
+  EXPECT_EQ(DecideQuarantine(kube::HealthEvent(EventJson(false, true)), &node, false).reason,
+            kReasonHealthySignal);
+}
+
 TEST(TaintForTest, PerCheckRuleOrTheDefaultValuedWithTheCheck) {
   QuarantineOptions options;
   options.taints_by_check["GpuThermalWatch"] = {"nvidia.com/gpu-hot", "PreferNoSchedule"};

@@ -76,6 +76,21 @@ class DemoTest(DemoCase):
                 self.assertIn("MTTR breakdown", run.stderr)
                 self.assertRegex(run.stderr, r"Resolved\s+\S+\s+\S+")
 
+    def test_each_non_fatal_fault_is_recorded_without_quarantine_and_resolves_when_healed(self):
+        for fault, healing in [("thermal", "the GPU cools down"),
+                               ("inforom", "the hardware team swaps the GPU")]:
+            with self.subTest(fault=fault):
+                run = self.demo("--fault", fault)
+                self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+                events = events_of(run.stdout)
+                self.assert_passed_stages(events, ["detect", "recover", "postmortem"])
+                hooks = [e["script"] for e in events if e["event"] == "hook_exit"]
+                self.assertTrue(hooks[0].endswith("on-degraded.sh"), hooks)
+                self.assertIn(f"(demo) {healing}", run.stderr)
+                breakdown = run.stderr.split("MTTR breakdown")[1]
+                self.assertRegex(breakdown, r"Resolved\s+\S+\s+\S+")
+                self.assertNotIn("Quarantined", breakdown)  # the node stayed in service
+
     def test_an_unknown_fault_is_refused_with_the_choices(self):
         run = self.demo("--fault", "meltdown")
         self.assertEqual(run.returncode, 2)

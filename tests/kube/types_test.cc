@@ -7,6 +7,7 @@
 #include "kube/types/health_event.h"
 #include "kube/types/lease.h"
 #include "kube/types/node.h"
+#include "kube/types/object_meta.h"
 #include "kube/types/pod.h"
 #include "kube/types/reboot_node.h"
 
@@ -112,6 +113,17 @@ TEST(NodeViewTest, MalformedFieldsReadAsAbsentAndValidateNamesThem) {
   EXPECT_EQ(nothing.metadata().name(), "");
   EXPECT_TRUE(nothing.taints().empty());
   EXPECT_TRUE(nothing.Validate().ok());  // nothing present is wrongly typed
+}
+
+TEST(LabelValueTest, AcceptsWhatKubernetesAcceptsAndNothingElse) {
+  for (const char* good : {"a", "GpuPcieWatch", "gpu-node-1", "v1.2_3", "A9"}) {
+    EXPECT_TRUE(IsLabelValue(good)) << good;
+  }
+  for (const std::string& bad :
+       std::vector<std::string>{"", "-a", "a-", ".a", "a b", "a/b", "é", std::string(64, 'a')}) {
+    EXPECT_FALSE(IsLabelValue(bad)) << bad;
+  }
+  EXPECT_TRUE(IsLabelValue(std::string(63, 'a')));
 }
 
 TEST(ObjectViewTest, SharedOwnershipOutlivesTheSource) {

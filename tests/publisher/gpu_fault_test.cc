@@ -62,13 +62,25 @@ TEST_F(GpuFaultTest, AFatalXidMakesTheGpuFatalWithItsCheckXidsActionAndOnset) {
   EXPECT_EQ(fault.uuid, "GPU-0000");
 }
 
-TEST_F(GpuFaultTest, NonFatalFindingsLeaveTheGpuHealthy) {
-  Set("GpuThermalWatch", "True", "ThermalSlowdown", "clocks slowed down for heat", 10);
+TEST_F(GpuFaultTest, NonFatalFindingsMakeTheGpuDegradedWithThoseChecks) {
+  Set("GpuThermalWatch", "True", "ThermalSlowdown", "clocks slowed down for heat", 20);
   Set("GpuMemWatch", "True", "RowRemapPending", "a row remap waits for a GPU reset", 10);
-  EXPECT_EQ(JudgeGpu(gpu_, catalog_).state, GpuState::kHealthy);
+  GpuFault fault = JudgeGpu(gpu_, catalog_);
+  EXPECT_EQ(fault.state, GpuState::kDegraded);
+  EXPECT_EQ(fault.checks, (std::vector<std::string>{"GpuMemWatch", "GpuThermalWatch"}));
+  EXPECT_EQ(fault.message,
+            "GpuMemWatch: a row remap waits for a GPU reset; "
+            "GpuThermalWatch: clocks slowed down for heat");
+  EXPECT_EQ(fault.onset, absl::FromUnixSeconds(10));
   Set("GpuPcieWatch", "True", "Xid13", "XID 13: graphics engine exception", 10);
   EXPECT_FALSE(catalog_.Lookup(13).fatal);
-  EXPECT_EQ(JudgeGpu(gpu_, catalog_).state, GpuState::kHealthy);
+  EXPECT_EQ(JudgeGpu(gpu_, catalog_).state, GpuState::kDegraded);
+  // A fatal finding outranks them: the event reports only the fatal check.
+  Set("GpuPcieWatch", "True", "Xid79", "XID 79: fallen off the bus", 30);
+  fault = JudgeGpu(gpu_, catalog_);
+  EXPECT_EQ(fault.state, GpuState::kFatal);
+  EXPECT_EQ(fault.checks, (std::vector<std::string>{"GpuPcieWatch"}));
+  EXPECT_EQ(fault.onset, absl::FromUnixSeconds(30));
 }
 
 TEST_F(GpuFaultTest, UnknownConditionsOrNoneAtAllAreNoVerdict) {

@@ -68,6 +68,28 @@ TEST(HealthEventSpecTest, AnUpdateAddsXidsAndKeepsTheGenerationTimeAndCheck) {
   EXPECT_TRUE(SpecHas(open["spec"], UpdatedSpec(open["spec"], Xid79OnGpu3(), Source())));
 }
 
+TEST(HealthEventSpecTest, ADegradedGpusEventIsNotFatalUntilAFatalFaultTakesItOver) {
+  GpuFault warm = Xid79OnGpu3();
+  warm.state = GpuState::kDegraded;
+  warm.checks = {"GpuThermalWatch"};
+  warm.xids = {};
+  warm.recommended_action = "NONE";
+  warm.message = "GpuThermalWatch: clocks slowed down for heat";
+  const nlohmann::json open = NewHealthEvent(warm, Source(), absl::FromUnixSeconds(5));
+  EXPECT_EQ(open["spec"]["isFatal"], false);
+  EXPECT_EQ(open["spec"]["checkName"], "GpuThermalWatch");
+  EXPECT_FALSE(IsFatalHealthEvent(open));
+
+  // Still only warm: the check stays. Off the bus: the fatal check takes over.
+  EXPECT_EQ(UpdatedSpec(open["spec"], warm, Source())["checkName"], "GpuThermalWatch");
+  const nlohmann::json fatal = UpdatedSpec(open["spec"], Xid79OnGpu3(), Source());
+  EXPECT_EQ(fatal["isFatal"], true);
+  EXPECT_EQ(fatal["checkName"], "GpuPcieWatch");
+  EXPECT_EQ(fatal["errorCode"], nlohmann::json::array({"79"}));
+  EXPECT_EQ(fatal["generatedTimestamp"], open["spec"]["generatedTimestamp"]);
+  EXPECT_TRUE(IsFatalHealthEvent(NewHealthEvent(Xid79OnGpu3(), Source(), absl::UnixEpoch())));
+}
+
 TEST(HealthEventSpecTest, SpecHasIgnoresFieldsOthersAdded) {
   nlohmann::json spec = {{"a", 1}, {"m", {{"x", "1"}, {"y", "2"}}}, {"other", true}};
   EXPECT_TRUE(SpecHas(spec, {{"a", 1}, {"m", {{"x", "1"}}}}));

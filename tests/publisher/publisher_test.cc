@@ -191,6 +191,63 @@ TEST_F(PublisherTest, RecoveryMarksTheEventHealthy) {
   EXPECT_NE(again[0]["metadata"]["name"], again[1]["metadata"]["name"]);
 }
 
+TEST_F(PublisherTest, HeatMakesOneNonFatalEventThatClosesWhenTheGpuCools) {
+  ASSERT_TRUE(backend_->InjectFault(3, nvml::SimFault::kThermal).ok());
+  const std::vector<nlohmann::json> events =
+      WaitForEvents([](const auto& seen) { return seen.size() == 1; });
+  ASSERT_EQ(events.size(), 1u);
+  const nlohmann::json& spec = events[0]["spec"];
+  EXPECT_EQ(spec["checkName"], "GpuThermalWatch");
+  EXPECT_EQ(spec["isFatal"], false);
+  EXPECT_EQ(spec["isHealthy"], false);
+  EXPECT_EQ(spec["recommendedAction"], "NONE");
+  EXPECT_EQ(events[0]["metadata"]["labels"]["nvsentinel.nvidia.com/check"], "GpuThermalWatch");
+  ASSERT_TRUE(backend_->Clear(3).ok());
+  const std::vector<nlohmann::json> cooled = WaitForEvents(
+      [](const auto& seen) { return seen.size() == 1 && seen[0]["spec"]["isHealthy"]; });
+  ASSERT_EQ(cooled.size(), 1u);
+  EXPECT_EQ(cooled[0]["metadata"]["name"], events[0]["metadata"]["name"]);
+}
+
+TEST_F(PublisherTest, ADegradedGpuThatFallsOffTheBusTurnsItsEventFatal) {
+  ASSERT_TRUE(backend_->InjectFault(3, nvml::SimFault::kThermal).ok());
+  const std::vector<nlohmann::json> warm =
+      WaitForEvents([](const auto& seen) { return seen.size() == 1; });
+  ASSERT_EQ(warm.size(), 1u);
+  ASSERT_TRUE(backend_->InjectXid(3, 79).ok());
+  const std::vector<nlohmann::json> fatal = WaitForEvents(
+      [](const auto& seen) { return seen.size() == 1 && seen[0]["spec"]["isFatal"] == true; });
+  ASSERT_EQ(fatal.size(), 1u) << "escalated in place, not a second event";
+  EXPECT_EQ(fatal[0]["metadata"]["name"], warm[0]["metadata"]["name"]);
+  EXPECT_EQ(fatal[0]["spec"]["checkName"], "GpuPcieWatch");
+  EXPECT_EQ(fatal[0]["metadata"]["labels"]["nvsentinel.nvidia.com/check"], "GpuPcieWatch");
+  EXPECT_EQ(fatal[0]["spec"]["errorCode"], nlohmann::json({"79"}));
+}
+
+TEST_F(PublisherTest, AFatalFaultThatEndsWhileHeatRemainsClosesAndANonFatalEventFollows) {
+  ASSERT_TRUE(backend_->InjectXid(3, 79).ok());
+  const std::vector<nlohmann::json> fatal = WaitForXids({"79"});
+  ASSERT_EQ(fatal.size(), 1u);
+  // A reset clears the XID (the provider reads "resetting", no verdict), and
+  // the GPU comes back hot: never healthy in between.
+  ASSERT_TRUE(backend_->Reset(3).ok());
+  ASSERT_TRUE(backend_->InjectFault(3, nvml::SimFault::kThermal).ok());
+  const std::vector<nlohmann::json> events =
+      WaitForEvents([](const auto& seen) { return seen.size() == 2; });
+  ASSERT_EQ(events.size(), 2u);
+  const nlohmann::json* closed = nullptr;
+  const nlohmann::json* open = nullptr;
+  for (const nlohmann::json& event : events) {
+    (event["metadata"]["name"] == fatal[0]["metadata"]["name"] ? closed : open) = &event;
+  }
+  ASSERT_NE(closed, nullptr);
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ((*closed)["spec"]["isHealthy"], true);
+  EXPECT_EQ((*open)["spec"]["isFatal"], false);
+  EXPECT_EQ((*open)["spec"]["isHealthy"], false);
+  EXPECT_EQ((*open)["spec"]["checkName"], "GpuThermalWatch");
+}
+
 TEST_F(PublisherTest, ARestartedPublisherFollowsTheOpenEventInsteadOfDuplicatingIt) {
   ASSERT_TRUE(backend_->InjectXid(3, 79).ok());
   const std::vector<nlohmann::json> first = WaitForXids({"79"});

@@ -51,7 +51,7 @@ class StarterHooksTest(unittest.TestCase):
 
     def test_every_hook_skips_cleanly_without_settings(self):
         with tempfile.TemporaryDirectory() as artifacts:
-            for name in ["acknowledge.sh", "on-remediate.sh", "on-recover.sh"]:
+            for name in ["acknowledge.sh", "on-degraded.sh", "on-remediate.sh", "on-recover.sh"]:
                 result = self.hook(name, NVSX_ARTIFACT_DIR=artifacts)
                 self.assertEqual(result.returncode, 0, name + result.stderr)
                 self.assertIn("skipped", result.stdout, name)
@@ -74,6 +74,21 @@ class StarterHooksTest(unittest.TestCase):
         self.assertEqual(page["payload"]["source"], "gpu-node-3")
         self.assertEqual(page["payload"]["severity"], "critical")
         self.assertEqual(page["payload"]["custom_details"]["run_id"], "20261123-101010-abcd")
+
+    def test_degraded_warns_without_a_critical_page_and_files_a_ticket(self):
+        result = self.hook("on-degraded.sh", SLACK_WEBHOOK_URL=self.url + "/slack",
+                           PAGERDUTY_ROUTING_KEY="R0UTING", PAGERDUTY_EVENTS_URL=self.url + "/pd",
+                           JIRA_URL=self.url, JIRA_USER="ops@example.com", JIRA_API_TOKEN="t0k",
+                           JIRA_PROJECT="FAC")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        (slack_path, _, slack), (pd_path, _, page), (jira_path, _, issue) = self.server.requests
+        self.assertEqual((slack_path, pd_path, jira_path), ("/slack", "/pd", "/rest/api/2/issue"))
+        self.assertIn("The node stays in service", slack["text"])
+        self.assertEqual(page["event_action"], "trigger")
+        self.assertEqual(page["payload"]["severity"], "warning")
+        self.assertEqual(page["dedup_key"], "nvsx-gpu-node-3")
+        self.assertEqual(issue["fields"]["project"]["key"], "FAC")
+        self.assertIn("GPU degraded on gpu-node-3", issue["fields"]["summary"])
 
     def test_recover_resolves_the_same_page(self):
         result = self.hook("on-recover.sh", PAGERDUTY_ROUTING_KEY="R0UTING",

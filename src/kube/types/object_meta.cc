@@ -1,5 +1,7 @@
 #include "kube/types/object_meta.h"
 
+#include <algorithm>
+
 namespace nvsx::kube {
 
 using json = nlohmann::json;
@@ -88,6 +90,16 @@ void ObjectMeta::Check(FieldChecker& checker) {
     checker.String(owner + ".name");
     checker.Bool(owner + ".controller");
   });
+}
+
+bool IsLabelValue(std::string_view value) {
+  if (value.empty() || value.size() > 63) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(value.front()) || !alnum(value.back())) return false;
+  return std::all_of(value.begin(), value.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 }  // namespace nvsx::kube

@@ -55,4 +55,9 @@ class ObjectMeta {
   const nlohmann::json* metadata_;  // null when the object has none
 };
 
+// Whether `value` may be a label value: at most 63 characters of
+// [A-Za-z0-9._-], alphanumeric at both ends (empty is allowed by Kubernetes
+// but never what a caller means here, so it is refused).
+bool IsLabelValue(std::string_view value);
+
 }  // namespace nvsx::kube

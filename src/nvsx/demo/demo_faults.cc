@@ -7,38 +7,22 @@
 namespace nvsx::op {
 namespace {
 
-constexpr std::array<DemoFault, 4> kFaults = {{
+constexpr std::array<DemoFault, 6> kFaults = {{
     {"xid79", "gpu-off-bus", "XID 79: the GPU fell off the bus", "--xid", "79"},
     {"ecc", "ecc-double-bit", "double-bit ECC error (XID 48)", "--fault", "ecc"},
     {"nvlink", "nvlink-failure", "NVLink down (XID 74)", "--fault", "nvlink"},
     {"driver-hang", "driver-hang", "the driver stops answering", "--fault", "driver-hang"},
+    {"thermal", "thermal-throttle", "a thermal slowdown (the GPU runs hot)", "--fault", "thermal",
+     "recover", "the GPU cools down"},
+    {"inforom", "inforom", "a corrupted InfoROM", "--fault", "inforom", "recover",
+     "the hardware team swaps the GPU"},
 }};
 
 }  // namespace
 
 std::span<const DemoFault> DemoFaults() { return kFaults; }
 
-// Faults `nvsentinel sim inject` knows that the demo does not show yet, and why.
-struct NotShown {
-  std::string_view name;
-  std::string_view why;
-};
-constexpr std::array<NotShown, 2> kNotShown = {{
-    {"thermal",
-     "not a fatal fault, and the publisher turns only fatal GPU faults into HealthEvents"},
-    {"inforom",
-     "not a fatal fault, and the publisher turns only fatal GPU faults into HealthEvents"},
-}};
-
 absl::StatusOr<DemoFault> FindDemoFault(std::string_view name) {
-  for (const NotShown& other : kNotShown) {
-    if (name == other.name) {
-      return absl::InvalidArgumentError(core::StrCat(
-          "--fault ", name, ": not in the demo yet: ", other.why,
-          "; use xid79, ecc, nvlink or driver-hang, or inject it on a running sim with "
-          "`nvsentinel sim inject`"));
-    }
-  }
   std::string names;
   for (const DemoFault& fault : kFaults) {
     if (fault.name == name) return fault;
@@ -55,6 +39,10 @@ std::vector<std::string> InjectArgs(const DemoFault& fault, const std::string& n
           core::StrCat(gpu),
           std::string(fault.inject_flag),
           std::string(fault.inject_value)};
+}
+
+std::vector<std::string> HealArgs(const std::string& node, int gpu) {
+  return {"--node", node, "--gpu", core::StrCat(gpu), "--clear"};
 }
 
 }  // namespace nvsx::op

@@ -31,14 +31,23 @@ TEST(DemoFaultsTest, AnUnknownFaultListsTheKnownOnes) {
   auto fault = FindDemoFault("meltdown");
   ASSERT_FALSE(fault.ok());
   EXPECT_THAT(fault.status().message(), HasSubstr("--fault meltdown"));
-  EXPECT_THAT(fault.status().message(), HasSubstr("use one of xid79, ecc, nvlink, driver-hang"));
+  EXPECT_THAT(fault.status().message(),
+              HasSubstr("use one of xid79, ecc, nvlink, driver-hang, thermal, inforom"));
 }
 
-TEST(DemoFaultsTest, AFaultTheDemoCannotShowYetIsRefusedWithTheReason) {
-  auto thermal = FindDemoFault("thermal");
-  ASSERT_FALSE(thermal.ok());
-  EXPECT_THAT(thermal.status().message(), HasSubstr("not a fatal fault"));
-  EXPECT_THAT(thermal.status().message(), HasSubstr("use xid79, ecc, nvlink or driver-hang"));
+TEST(DemoFaultsTest, FaultsTheChainDoesNotFixHealWhenTheRunbookWaitsForRecovery) {
+  for (const char* name : {"thermal", "inforom"}) {
+    auto fault = FindDemoFault(name);
+    ASSERT_TRUE(fault.ok()) << fault.status();
+    EXPECT_EQ(fault->heals_at, "recover") << name;
+    EXPECT_FALSE(fault->healing.empty()) << name;
+    EXPECT_THAT(InjectArgs(*fault, "n", 1),
+                ElementsAre("--node", "n", "--gpu", "1", "--fault", name));
+  }
+  EXPECT_EQ(FindDemoFault("thermal")->runbook, "thermal-throttle");
+  EXPECT_TRUE(FindDemoFault("xid79")->heals_at.empty()) << "the chain reboots it";
+  EXPECT_THAT(HealArgs("gpu-node-1", 2),
+              ElementsAre("--node", "gpu-node-1", "--gpu", "2", "--clear"));
 }
 
 TEST(PhaseBreakdownTest, StepsFollowThePhaseTimesFromDetection) {
