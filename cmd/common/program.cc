@@ -30,6 +30,12 @@ sigset_t TerminationSignals() {
   sigaddset(&set, SIGTERM);
   return set;
 }
+std::string Hostname() {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -104,9 +110,13 @@ int ReportError(const char* program, const absl::Status& status) {
 std::string ReplicaIdentity(const std::string& identity_flag, const core::Environment& env) {
   if (!identity_flag.empty()) return identity_flag;
   if (auto pod = env.Get("POD_NAME")) return *pod;
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  return core::StrCat(host, "-", ::getpid());
+  return core::StrCat(Hostname(), "-", ::getpid());
+}
+
+std::string NodeName(const std::string& node_flag, const core::Environment& env) {
+  if (!node_flag.empty()) return node_flag;
+  if (auto from_env = env.Get("NODE_NAME")) return *from_env;
+  return Hostname();
 }
 
 absl::StatusOr<std::unique_ptr<core::HttpServer>> StartMetricsServer(

@@ -62,6 +62,10 @@ class SignalWatcher {
 // given, else $POD_NAME (set from the downward API), else hostname-pid.
 std::string ReplicaIdentity(const std::string& identity_flag, const core::Environment& env);
 
+// This node's name for a node agent: the --node flag when given, else
+// $NODE_NAME (set from the downward API), else the hostname.
+std::string NodeName(const std::string& node_flag, const core::Environment& env);
+
 // Serves `registry` as /metrics (beside core::HttpServer's /healthz, /livez
 // and /readyz) on `listen`, calling `refresh` before each scrape; null when
 // `listen` is empty (no metrics endpoint asked for).

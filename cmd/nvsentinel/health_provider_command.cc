@@ -1,7 +1,6 @@
 #include "nvsentinel/health_provider_command.h"
 
 #include <grpcpp/grpcpp.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -28,6 +27,7 @@ struct HealthProviderFlags {
   int sim_gpus = 8;
   std::string sample_interval = "5s";
   std::string heartbeat_interval = "10s";
+  std::string metrics_listen;
   std::optional<std::string> log_level;
 };
 
@@ -60,24 +60,24 @@ absl::StatusOr<provider::HealthProviderOptions> BuildOptions(const HealthProvide
   return options;
 }
 
-std::string NodeName(const HealthProviderFlags& flags, const core::Environment& env) {
-  if (!flags.node.empty()) return flags.node;
-  if (auto from_env = env.Get("NODE_NAME")) return *from_env;
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  return host;
-}
-
 int Run(const HealthProviderFlags& flags, const core::Environment& env) {
   constexpr char kProgram[] = "nvsentinel health-provider";
   core::SystemClock clock;
   auto logger = MakeStderrLogger(flags.log_level, env, &clock);
   if (!logger.ok()) return ReportError(kProgram, logger.status());
-  const std::string node = NodeName(flags, env);
+  const std::string node = NodeName(flags.node, env);
   auto options = BuildOptions(flags, node);
   if (!options.ok()) return ReportError(kProgram, options.status());
   auto backend = MakeBackend(flags, node, &clock);
   if (!backend.ok()) return ReportError(kProgram, backend.status());
+  auto metrics_listen = ParseAddressFlag("--metrics-listen", flags.metrics_listen);
+  if (!metrics_listen.ok()) return ReportError(kProgram, metrics_listen.status());
+  core::MetricsRegistry registry;
+  auto metrics = provider::ProviderMetrics::Create(&registry);
+  if (!metrics.ok()) return ReportError(kProgram, metrics.status());
+  options->metrics = metrics->get();
+  auto http = StartMetricsServer(*metrics_listen, &registry);
+  if (!http.ok()) return ReportError(kProgram, http.status());
 
   auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());
   auto stub = nvidia::device::v1alpha1::GpuService::NewStub(channel);
@@ -119,6 +119,8 @@ std::function<int()> AddHealthProviderCommand(CLI::App& app, const core::Environ
       ->add_option("--heartbeat-interval", flags->heartbeat_interval,
                    "How often the provider tells the device API it is alive")
       ->capture_default_str();
+  command->add_option("--metrics-listen", flags->metrics_listen,
+                      "HOST:PORT for /metrics (default: none)");
   command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
 }

@@ -1,7 +1,6 @@
 #include "nvsentinel/publisher_command.h"
 
 #include <grpcpp/grpcpp.h>
-#include <unistd.h>
 
 #include <memory>
 #include <optional>
@@ -23,26 +22,24 @@ struct PublisherFlags {
   std::string node;
   KubeClientFlags kube;
   std::string agent = "health-provider";
+  std::string metrics_listen;
   std::optional<std::string> log_level;
 };
-
-std::string NodeName(const PublisherFlags& flags, const core::Environment& env) {
-  if (!flags.node.empty()) return flags.node;
-  if (auto from_env = env.Get("NODE_NAME")) return *from_env;
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  return host;
-}
 
 int Run(const PublisherFlags& flags, const core::Environment& env) {
   core::SystemClock clock;
   auto logger = MakeStderrLogger(flags.log_level, env, &clock);
   if (!logger.ok()) return ReportError(kProgram, logger.status());
-  const std::string node = NodeName(flags, env);
+  const std::string node = NodeName(flags.node, env);
   if (node.empty()) {
     return ReportError(
         kProgram, absl::InvalidArgumentError("--node: no node name; pass --node or set NODE_NAME"));
   }
+  auto metrics_listen = ParseAddressFlag("--metrics-listen", flags.metrics_listen);
+  if (!metrics_listen.ok()) return ReportError(kProgram, metrics_listen.status());
+  core::MetricsRegistry registry;
+  auto metrics = publisher::PublisherMetrics::Create(&registry);
+  if (!metrics.ok()) return ReportError(kProgram, metrics.status());
   kube::RestClientOptions client_options;
   client_options.user_agent = std::string("nvsentinel-publisher/") + kVersion;
   // The publisher retries failed writes itself, with the GPU's latest state.
@@ -56,8 +53,11 @@ int Run(const PublisherFlags& flags, const core::Environment& env) {
   publisher::PublisherOptions options;
   options.source.node_name = node;
   options.source.agent = flags.agent;
+  options.metrics = metrics->get();
   publisher::Publisher health_publisher(stub.get(), client->get(), &catalog, &clock,
                                         logger->With({{"node", node}}), options);
+  auto http = StartMetricsServer(*metrics_listen, &registry);
+  if (!http.ok()) return ReportError(kProgram, http.status());
   health_publisher.Start();
   logger->Info("publisher running", {{"device_api", flags.device_api},
                                      {"node", node},
@@ -81,6 +81,8 @@ std::function<int()> AddPublisherCommand(CLI::App& app, const core::Environment&
   AddKubeClientFlags(command, &flags->kube);
   command->add_option("--agent", flags->agent, "spec.agent of the events written")
       ->capture_default_str();
+  command->add_option("--metrics-listen", flags->metrics_listen,
+                      "HOST:PORT for /metrics (default: none)");
   command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
 }

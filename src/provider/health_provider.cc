@@ -53,6 +53,7 @@ absl::Status HealthProvider::Register() {
       return status;
     }
   }
+  if (options_.metrics != nullptr) options_.metrics->Registered(gpus_.size());
   logger_.Info("registered GPUs with the device API", {{"gpus", gpus_.size()}});
   return absl::OkStatus();
 }
@@ -63,6 +64,7 @@ absl::Status HealthProvider::SyncGpu(int index) {
   }
   const nvml::GpuInfo& gpu = gpus_[static_cast<size_t>(index)];
   auto sample = backend_->Sample(index);
+  if (options_.metrics != nullptr) options_.metrics->Sampled(sample.ok());
   if (!sample.ok()) return sample.status();
   xids_.ObserveResponsive(index, sample->responsive());
   const std::vector<nvml::XidEvent> recent = xids_.Recent(index, clock_->Now());
@@ -83,9 +85,9 @@ absl::Status HealthProvider::SyncGpu(int index) {
     auto retry_context = NewContext();
     sent = stub_->UpdateGpuStatus(retry_context.get(), request, &response);
   }
-  if (absl::Status status = FromGrpc(sent, core::StrCat("reporting GPU ", index)); !status.ok()) {
-    return status;
-  }
+  absl::Status reported = FromGrpc(sent, core::StrCat("reporting GPU ", index));
+  if (options_.metrics != nullptr) options_.metrics->Reported(reported.ok());
+  if (!reported.ok()) return reported;
   if (!assessed.healthy) {
     logger_.Warn("GPU unhealthy",
                  {{"gpu", gpu.index},
@@ -157,6 +159,7 @@ void HealthProvider::Run(const std::atomic<bool>& stop) {
     if (!xid->has_value()) continue;
     logger_.Warn("XID reported", {{"gpu", (*xid)->gpu_index}, {"xid", (*xid)->xid}});
     xids_.Record(**xid);
+    if (options_.metrics != nullptr) options_.metrics->XidSeen();
     if (absl::Status status = SyncGpu((*xid)->gpu_index); !status.ok()) {
       logger_.Warn("reporting the XID failed; retried at the next sample",
                    {{"error", std::string(status.message())}});

@@ -13,6 +13,7 @@
 #include "health/xid_catalog.h"
 #include "nvidia/device/v1alpha1/gpu.grpc.pb.h"
 #include "nvml/gpu_backend.h"
+#include "provider/provider_metrics.h"
 #include "provider/xid_history.h"
 
 namespace nvsx::provider {
@@ -24,6 +25,8 @@ struct HealthProviderOptions {
   absl::Duration heartbeat_interval = absl::Seconds(10);
   absl::Duration xid_retention = absl::Minutes(15);
   absl::Duration rpc_timeout = absl::Seconds(5);
+  // Counts reads, reports and XIDs when set; must outlive the provider.
+  ProviderMetrics* metrics = nullptr;
 };
 
 // Keeps the device API's view of this node's GPUs current: registers every

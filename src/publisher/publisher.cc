@@ -68,6 +68,7 @@ void Publisher::Work() {
       if (absl::Status synced = Sync(*name); synced.ok()) {
         queue_.Forget(*name);
       } else {
+        if (options_.metrics != nullptr) options_.metrics->SyncFailed();
         logger_.Warn("cannot publish GPU health; retrying",
                      {{"gpu", *name},
                       {"attempt", queue_.NumRequeues(*name) + 1},
@@ -146,6 +147,12 @@ absl::Status Publisher::OpenEvent(const GpuFault& fault) {
                                        {"gpu", fault.index},
                                        {"check", fault.checks.front()},
                                        {"action", fault.recommended_action}});
+  if (options_.metrics != nullptr) {
+    options_.metrics->Opened();
+    if (fault.onset != absl::UnixEpoch()) {
+      options_.metrics->ObserveFaultToEvent(clock_->Now() - fault.onset);
+    }
+  }
   ledger_.Record(fault.gpu_name, *created);
   return absl::OkStatus();
 }
@@ -174,6 +181,7 @@ absl::Status Publisher::UpdateEvent(const nlohmann::json& open, const GpuFault& 
   if (!patched.ok()) {
     return core::Annotate(patched.status(), core::StrCat("updating HealthEvent ", name));
   }
+  if (options_.metrics != nullptr) options_.metrics->Updated();
   logger_.Info("GPU fault updated", {{"event", name}, {"xids", desired["errorCode"]}});
   ledger_.Record(fault.gpu_name, *patched);
   return absl::OkStatus();
@@ -192,6 +200,7 @@ absl::Status Publisher::CloseEvent(const std::string& gpu, const nlohmann::json&
   if (!patched.ok()) {
     return core::Annotate(patched.status(), core::StrCat("marking HealthEvent ", name, " healthy"));
   }
+  if (options_.metrics != nullptr) options_.metrics->Closed();
   logger_.Info("GPU recovered; HealthEvent marked healthy", {{"event", name}});
   ledger_.Record(gpu, *patched);
   return absl::OkStatus();

@@ -19,6 +19,7 @@
 #include "publisher/event_ledger.h"
 #include "publisher/gpu_watcher.h"
 #include "publisher/health_event_spec.h"
+#include "publisher/publisher_metrics.h"
 
 namespace nvsx::publisher {
 
@@ -36,6 +37,8 @@ struct PublisherOptions {
   double gpu_writes_per_second = 2;
   int gpu_write_burst = 5;
   kube::UniformRandom random;  // jitter; empty: a seeded generator
+  // Counts the events written when set; must outlive the publisher.
+  PublisherMetrics* metrics = nullptr;
 };
 
 // Turns the device API's view of this node's GPUs into HealthEvents, as a

@@ -1,5 +1,6 @@
 #include "provider/health_provider.h"
 
+#include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +14,8 @@
 
 namespace nvsx::provider {
 namespace {
+
+using ::testing::HasSubstr;
 
 // A device API server on a Unix socket, a simulated node of 4 GPUs, and a
 // provider between them, as on a node.
@@ -139,8 +142,12 @@ TEST_F(HealthProviderTest, ReRegistersAfterTheDeviceApiLostItsCache) {
 }
 
 TEST_F(HealthProviderTest, RunReportsAnInjectedXidWithoutWaitingForTheNextSample) {
+  core::MetricsRegistry registry;
+  auto metrics = ProviderMetrics::Create(&registry);
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
   HealthProviderOptions options;
   options.sample_interval = absl::Hours(1);  // only the XID can trigger the report
+  options.metrics = metrics->get();
   HealthProvider provider(backend_.get(), stub_.get(), &catalog_, &clock_, core::Logger::Discard(),
                           options);
   std::atomic<bool> stop{false};
@@ -152,6 +159,13 @@ TEST_F(HealthProviderTest, RunReportsAnInjectedXidWithoutWaitingForTheNextSample
   stop.store(true);
   loop.join();
   EXPECT_EQ(status, "True");
+  // 4 GPUs registered, each read and reported once, then GPU 0 again for its XID.
+  const std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("nvsentinel_health_provider_gpus 4\n"));
+  EXPECT_THAT(text, HasSubstr("nvsentinel_health_provider_xids_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("nvsentinel_health_provider_samples_total{outcome=\"ok\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr("nvsentinel_health_provider_reports_total{outcome=\"ok\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr("nvsentinel_health_provider_reports_total{outcome=\"error\"} 0\n"));
 }
 
 }  // namespace

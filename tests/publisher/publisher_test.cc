@@ -94,6 +94,7 @@ class PublisherTest : public ::testing::Test {
     options.retry_max = absl::Milliseconds(200);
     options.gpu_writes_per_second = 20;
     options.gpu_write_burst = 2;
+    options.metrics = metrics_.get();
     publisher_ = std::make_unique<Publisher>(stub_.get(), client_.get(), &catalog_, &clock_,
                                              core::Logger::Discard(), options);
     publisher_->Start();
@@ -136,6 +137,8 @@ class PublisherTest : public ::testing::Test {
   std::unique_ptr<provider::HealthProvider> provider_;
   std::atomic<bool> stop_provider_{false};
   std::thread provider_thread_;
+  core::MetricsRegistry registry_;
+  std::unique_ptr<PublisherMetrics> metrics_ = *PublisherMetrics::Create(&registry_);
   std::unique_ptr<Publisher> publisher_;
 };
 
@@ -182,6 +185,15 @@ TEST_F(PublisherTest, RecoveryMarksTheEventHealthy) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["spec"]["isHealthy"], true);
   EXPECT_TRUE(events[0]["spec"]["metadata"].contains("recoveredTimestamp"));
+  const std::string text = registry_.Render();
+  EXPECT_NE(text.find("nvsentinel_publisher_events_total{action=\"opened\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nvsentinel_publisher_events_total{action=\"closed\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nvsentinel_publisher_fault_to_event_seconds_count 1\n"), std::string::npos)
+      << text;
 
   // The next fault is a new episode: a second event.
   ASSERT_TRUE(backend_->InjectXid(3, 79).ok());
