@@ -8,13 +8,16 @@
 #include <string>
 #include <thread>
 
+#include "common/kube_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "health/xid_catalog.h"
 #include "nvml/nvml_backend.h"
 #include "nvml/sim_gpu_backend.h"
+#include "nvsx_version.h"
 #include "provider/health_provider.h"
+#include "sim_nodes/node_agent_gpus.h"
 
 namespace nvsx::cmd {
 namespace {
@@ -27,20 +30,14 @@ struct HealthProviderFlags {
   int sim_gpus = 8;
   std::string sample_interval = "5s";
   std::string heartbeat_interval = "10s";
+  bool sim_fault_requests = false;
+  KubeClientFlags kube;
   std::string metrics_listen;
   std::optional<std::string> log_level;
 };
 
-absl::StatusOr<std::unique_ptr<nvml::GpuBackend>> MakeBackend(const HealthProviderFlags& flags,
-                                                              const std::string& node,
-                                                              const core::Clock* clock) {
-  if (flags.backend == "sim") {
-    nvml::SimGpuBackendOptions options;
-    options.node_name = node;
-    options.gpu_count = flags.sim_gpus;
-    options.clock = clock;
-    return std::make_unique<nvml::SimGpuBackend>(options);
-  }
+absl::StatusOr<std::unique_ptr<nvml::GpuBackend>> MakeNvmlBackend(const HealthProviderFlags& flags,
+                                                                  const core::Clock* clock) {
   nvml::NvmlBackendOptions options;
   options.library_path = flags.nvml_library;
   options.clock = clock;
@@ -68,8 +65,39 @@ int Run(const HealthProviderFlags& flags, const core::Environment& env) {
   const std::string node = NodeName(flags.node, env);
   auto options = BuildOptions(flags, node);
   if (!options.ok()) return ReportError(kProgram, options.status());
-  auto backend = MakeBackend(flags, node, &clock);
-  if (!backend.ok()) return ReportError(kProgram, backend.status());
+  if (flags.sim_fault_requests && flags.backend != "sim") {
+    return ReportError(kProgram, absl::InvalidArgumentError(
+                                     "--sim-fault-requests: only with --backend sim (a real GPU "
+                                     "takes no injected faults)"));
+  }
+  std::unique_ptr<nvml::GpuBackend> backend;
+  nvml::SimGpuBackend* sim_gpus = nullptr;
+  if (flags.backend == "sim") {
+    nvml::SimGpuBackendOptions sim_options;
+    sim_options.node_name = node;
+    sim_options.gpu_count = flags.sim_gpus;
+    sim_options.clock = &clock;
+    auto sim = std::make_unique<nvml::SimGpuBackend>(sim_options);
+    sim_gpus = sim.get();
+    backend = std::move(sim);
+  } else {
+    auto nvml = MakeNvmlBackend(flags, &clock);
+    if (!nvml.ok()) return ReportError(kProgram, nvml.status());
+    backend = *std::move(nvml);
+  }
+  // Simulated GPUs that take `nvsentinel sim inject` requests from the cluster.
+  std::unique_ptr<kube::RestClient> client;
+  std::unique_ptr<sim_nodes::NodeAgentGpus> fault_requests;
+  if (flags.sim_fault_requests) {
+    kube::RestClientOptions client_options;
+    client_options.user_agent = std::string("nvsentinel-health-provider/") + kVersion;
+    auto connected = ConnectWithFlags(flags.kube, env, &clock, std::move(client_options));
+    if (!connected.ok()) return ReportError(kProgram, connected.status());
+    client = *std::move(connected);
+    fault_requests = std::make_unique<sim_nodes::NodeAgentGpus>(
+        client.get(), &clock, sim_gpus, node, flags.sim_gpus, logger->With({{"node", node}}));
+    fault_requests->Start();
+  }
   auto metrics_listen = ParseAddressFlag("--metrics-listen", flags.metrics_listen);
   if (!metrics_listen.ok()) return ReportError(kProgram, metrics_listen.status());
   core::MetricsRegistry registry;
@@ -82,7 +110,7 @@ int Run(const HealthProviderFlags& flags, const core::Environment& env) {
   auto channel = grpc::CreateChannel(flags.device_api, grpc::InsecureChannelCredentials());
   auto stub = nvidia::device::v1alpha1::GpuService::NewStub(channel);
   const health::XidCatalog catalog = health::XidCatalog::Default();
-  provider::HealthProvider health_provider(backend->get(), stub.get(), &catalog, &clock,
+  provider::HealthProvider health_provider(backend.get(), stub.get(), &catalog, &clock,
                                            logger->With({{"node", node}}), *options);
   std::atomic<bool> stop{false};
   std::thread loop([&] { health_provider.Run(stop); });
@@ -92,6 +120,7 @@ int Run(const HealthProviderFlags& flags, const core::Environment& env) {
   logger->Info("shutting down", {{"signal", signal}});
   stop.store(true);
   loop.join();
+  if (fault_requests) fault_requests->Stop();
   return kExitOk;
 }
 
@@ -113,6 +142,13 @@ std::function<int()> AddHealthProviderCommand(CLI::App& app, const core::Environ
   command->add_option("--sim-gpus", flags->sim_gpus, "GPUs of the sim backend")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  command
+      ->add_flag("--sim-fault-requests", flags->sim_fault_requests,
+                 "With --backend sim: serve `nvsentinel sim inject` requests for this node's "
+                 "GPUs from the cluster (--kubeconfig), and reset them when the node reboots; "
+                 "for a sim started with --node-agents external")
+      ->capture_default_str();
+  AddKubeClientFlags(command, &flags->kube, /*rate_limits=*/false);
   command->add_option("--sample-interval", flags->sample_interval, "How often every GPU is read")
       ->capture_default_str();
   command

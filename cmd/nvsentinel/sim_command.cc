@@ -34,6 +34,7 @@ struct SimFlags {
   int workload_pods = 8;
   int workload_grace_seconds = 5;
   int max_connections = 64;
+  std::string node_agents = "in-process";
   std::string token;
   bool plain_http = false;
   std::string state;
@@ -124,8 +125,10 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   }
   client->reset();  // its kept-alive connection would hold up the server's stop
   // Each GPU node's own programs (health provider, device API, publisher),
-  // in this process; `nvsentinel sim inject` reaches them through the cluster.
+  // in this process unless they run on their own; `nvsentinel sim inject`
+  // reaches them through the cluster either way.
   sim_nodes::SimNodesOptions node_options;
+  node_options.external_agents = flags.node_agents == "external";
   node_options.node_names = kubelet_options.nodes;
   node_options.gpus_per_node = flags.gpus_per_node;
   node_options.api_server = config;
@@ -184,6 +187,13 @@ std::function<int()> AddSimCommand(CLI::App& app, const core::Environment& env) 
                    "Connections served at once; each open watch and each idle keep-alive "
                    "connection holds one, and more wait until one closes")
       ->check(CLI::Range(8, 10000))
+      ->capture_default_str();
+  command
+      ->add_option("--node-agents", flags->node_agents,
+                   "Where each GPU node's device API, health provider and publisher run: "
+                   "in-process, or external (started by you: `nvsentinel health-provider "
+                   "--backend sim --sim-fault-requests` serves the node's faults)")
+      ->check(CLI::IsMember({"in-process", "external"}))
       ->capture_default_str();
   command->add_option("--audit-log", flags->audit_log,
                       "Append one JSON line per API request (client, verb, resource) to FILE");

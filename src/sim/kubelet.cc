@@ -86,7 +86,8 @@ absl::Status SimKubelet::Start() {
   if (thread_.joinable()) return absl::FailedPreconditionError("the kubelet is already running");
   stopping_ = false;
   const absl::Time now = clock_->Now();
-  for (const auto& [name, node] : nodes_) HeartbeatLocked(name, now);
+  // Every node has booted once: it reports a boot ID from the start.
+  for (const auto& [name, node] : nodes_) HeartbeatLocked(name, now, NewBootIdLocked());
   next_heartbeat_ = now + options_.heartbeat_interval;
   WatchPodsLocked();
   if (watch_ == nullptr) return absl::InternalError("the kubelet could not watch pods");

@@ -6,9 +6,9 @@
 
 namespace nvsx::sim_nodes {
 
-FaultInjector::FaultInjector(kube::RestClient* client, core::WaitableClock* clock, SimNodes* nodes,
-                             core::Logger logger)
-    : client_(client), nodes_(nodes), logger_(std::move(logger)) {
+FaultInjector::FaultInjector(kube::RestClient* client, core::WaitableClock* clock,
+                             FaultTarget* target, core::Logger logger)
+    : client_(client), target_(target), logger_(std::move(logger)) {
   kube::InformerOptions options;
   options.reflector.resource = FaultRequestsResource();
   options.reflector.label_selector = FaultRequestSelector();
@@ -33,8 +33,11 @@ void FaultInjector::Handle(const nlohmann::json& config_map) {
   std::string result;
   absl::StatusOr<FaultRequest> request = ParseFaultRequest(config_map);
   if (!request.ok()) {
+    if (!target_->AnswersMalformed()) return;
     result = core::StrCat("failed: ", request.status().message());
-  } else if (absl::Status applied = nodes_->Apply(*request); !applied.ok()) {
+  } else if (!target_->Serves(*request)) {
+    return;
+  } else if (absl::Status applied = target_->Apply(*request); !applied.ok()) {
     result = core::StrCat("failed: ", applied.message());
   } else {
     result = core::StrCat("applied: ", DescribeFaultRequest(*request));

@@ -156,4 +156,48 @@ std::string DescribeFaultRequest(const FaultRequest& request) {
   return core::StrCat(what, " on ", request.node, " GPU ", request.gpu);
 }
 
+absl::StatusOr<int> ResolveGpu(const std::string& node, const std::string& gpu, int gpu_count) {
+  int index = -1;
+  auto [end, error] = std::from_chars(gpu.data(), gpu.data() + gpu.size(), index);
+  const bool numeric = error == std::errc() && end == gpu.data() + gpu.size();
+  for (int i = 0; i < gpu_count; ++i) {
+    if (numeric ? i == index : nvml::SimGpuUuid(node, i) == gpu) return i;
+  }
+  return absl::NotFoundError(core::StrCat("GPU \"", gpu, "\" is not one of the ", gpu_count,
+                                          " GPUs of ", node, " (give an index from 0 or a UUID)"));
+}
+
+absl::StatusOr<std::vector<int>> ResolveGpus(const std::string& node,
+                                             const std::vector<std::string>& gpus, int gpu_count) {
+  std::vector<int> indexes;
+  if (gpus.empty()) {
+    for (int i = 0; i < gpu_count; ++i) indexes.push_back(i);
+  }
+  for (const std::string& gpu : gpus) {
+    absl::StatusOr<int> index = ResolveGpu(node, gpu, gpu_count);
+    if (!index.ok()) return index.status();
+    indexes.push_back(*index);
+  }
+  return indexes;
+}
+
+absl::Status ApplyGpuRequest(const FaultRequest& request, nvml::SimGpuBackend& gpus,
+                             int gpu_count) {
+  if (request.reboot_downtime) {
+    return absl::InvalidArgumentError("a reboot is for the node's kubelet, not its GPUs");
+  }
+  if (request.reset_gpus) {
+    absl::StatusOr<std::vector<int>> indexes =
+        ResolveGpus(request.node, *request.reset_gpus, gpu_count);
+    if (!indexes.ok()) return indexes.status();
+    for (int index : *indexes) {
+      if (absl::Status reset = gpus.Reset(index); !reset.ok()) return reset;
+    }
+    return absl::OkStatus();
+  }
+  if (request.clear) return gpus.Clear(request.gpu);
+  if (request.xid) return gpus.InjectXid(request.gpu, *request.xid);
+  return gpus.InjectFault(request.gpu, *request.fault);
+}
+
 }  // namespace nvsx::sim_nodes

@@ -54,6 +54,18 @@ std::string FaultRequestSelector();
 nlohmann::json FaultRequestConfigMap(const FaultRequest& request);
 absl::StatusOr<FaultRequest> ParseFaultRequest(const nlohmann::json& config_map);
 
+// The index of GPU `gpu` (an index or a simulated GPU's UUID) among the
+// `gpu_count` GPUs of `node`; NotFound otherwise.
+absl::StatusOr<int> ResolveGpu(const std::string& node, const std::string& gpu, int gpu_count);
+
+// The indexes `gpus` names (every GPU when empty), as ResolveGpu reads them.
+absl::StatusOr<std::vector<int>> ResolveGpus(const std::string& node,
+                                             const std::vector<std::string>& gpus, int gpu_count);
+
+// Carries out a request for GPUs (an XID, a fault, a clear or a reset; not a
+// reboot) on `gpus`, the `gpu_count` simulated GPUs of the request's node.
+absl::Status ApplyGpuRequest(const FaultRequest& request, nvml::SimGpuBackend& gpus, int gpu_count);
+
 // "XID 79 on gpu-node-0 GPU 3", "fault ecc on ...", "clear of ...",
 // "reboot of gpu-node-0 (down 1s)", "GPU reset of gpu-node-0 GPUs 0,3".
 std::string DescribeFaultRequest(const FaultRequest& request);

@@ -24,7 +24,9 @@ absl::StatusOr<std::string> AwaitResult(kube::RestClient& client, const std::str
     if (clock.Now() >= deadline) {
       return absl::UnavailableError(core::StrCat(
           "no simulated cluster took the request within ", core::DurationString(timeout),
-          "; is `nvsentinel sim` running with this kubeconfig?"));
+          "; is `nvsentinel sim` running with this kubeconfig? (With --node-agents external, "
+          "the node's `nvsentinel health-provider --backend sim --sim-fault-requests` takes "
+          "its GPU faults.)"));
     }
     clock.SleepFor(absl::Milliseconds(20));
   }

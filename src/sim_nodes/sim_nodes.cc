@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "core/status_macros.h"
 #include "core/str_cat.h"
@@ -27,7 +26,7 @@ absl::Status SimNodes::Start() {
     own_socket_dir_ = pattern;
     options_.socket_dir = pattern;
   }
-  {
+  if (!options_.external_agents) {
     std::lock_guard lock(mu_);
     const size_t eager = std::min(options_.eager_nodes, options_.node_names.size());
     for (size_t i = 0; i < eager; ++i) {
@@ -92,6 +91,10 @@ absl::StatusOr<NodePipeline*> SimNodes::Pipeline(const std::string& node) {
   return raw;
 }
 
+bool SimNodes::Serves(const FaultRequest& request) const {
+  return !options_.external_agents || request.reboot_downtime.has_value();
+}
+
 absl::Status SimNodes::Apply(const FaultRequest& request) {
   if (absl::Status valid = ValidateFaultRequest(request); !valid.ok()) return valid;
   if (request.reboot_downtime) return Reboot(request.node, *request.reboot_downtime);
@@ -99,10 +102,7 @@ absl::Status SimNodes::Apply(const FaultRequest& request) {
   std::lock_guard lock(mu_);
   absl::StatusOr<NodePipeline*> node = Pipeline(request.node);
   if (!node.ok()) return node.status();
-  nvml::SimGpuBackend& gpus = (*node)->gpus();
-  if (request.clear) return gpus.Clear(request.gpu);
-  if (request.xid) return gpus.InjectXid(request.gpu, *request.xid);
-  return gpus.InjectFault(request.gpu, *request.fault);
+  return ApplyGpuRequest(request, (*node)->gpus(), options_.gpus_per_node);
 }
 
 absl::Status SimNodes::Reboot(const std::string& node, absl::Duration downtime) {
@@ -112,38 +112,20 @@ absl::Status SimNodes::Reboot(const std::string& node, absl::Duration downtime) 
   }
   NVSX_RETURN_IF_ERROR(CheckKnown(node));
   NVSX_RETURN_IF_ERROR(options_.reboot_node(node, downtime));
-  // A reboot resets every GPU of the node.
-  return Heal(node, {});
-}
-
-absl::StatusOr<int> SimNodes::GpuIndex(const std::string& node, const std::string& gpu) const {
-  int index = -1;
-  auto [end, error] = std::from_chars(gpu.data(), gpu.data() + gpu.size(), index);
-  const bool numeric = error == std::errc() && end == gpu.data() + gpu.size();
-  for (int i = 0; i < options_.gpus_per_node; ++i) {
-    if (numeric ? i == index : nvml::SimGpuUuid(node, i) == gpu) return i;
-  }
-  return absl::NotFoundError(core::StrCat("GPU \"", gpu, "\" is not one of the ",
-                                          options_.gpus_per_node, " GPUs of ", node,
-                                          " (give an index from 0 or a UUID)"));
+  // A reboot resets every GPU of the node; an external agent does it itself.
+  return options_.external_agents ? absl::OkStatus() : Heal(node, {});
 }
 
 absl::Status SimNodes::Heal(const std::string& node, const std::vector<std::string>& gpus) {
   NVSX_RETURN_IF_ERROR(CheckKnown(node));
-  std::vector<int> indexes;
-  if (gpus.empty()) {
-    for (int i = 0; i < options_.gpus_per_node; ++i) indexes.push_back(i);
-  }
-  for (const std::string& gpu : gpus) {
-    NVSX_ASSIGN_OR_RETURN(int index, GpuIndex(node, gpu));
-    indexes.push_back(index);
-  }
+  // Resolved first: a bad GPU name fails even on a node that never started.
+  NVSX_RETURN_IF_ERROR(ResolveGpus(node, gpus, options_.gpus_per_node).status());
   std::lock_guard lock(mu_);
   // A node whose pipeline never started has had no fault: nothing to heal.
   auto it = pipelines_.find(node);
   if (it == pipelines_.end()) return absl::OkStatus();
-  for (int index : indexes) NVSX_RETURN_IF_ERROR(it->second->gpus().Reset(index));
-  return absl::OkStatus();
+  return ApplyGpuRequest(FaultRequest{.node = node, .reset_gpus = gpus}, it->second->gpus(),
+                         options_.gpus_per_node);
 }
 
 NodePipeline* SimNodes::Find(const std::string& node) {

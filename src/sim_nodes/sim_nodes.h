@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/logger.h"
 #include "health/xid_catalog.h"
+#include "sim_nodes/fault_injector.h"
 #include "sim_nodes/fault_request.h"
 #include "sim_nodes/node_pipeline.h"
 
@@ -33,20 +34,24 @@ struct SimNodesOptions {
   NodePipelineOptions pipeline;
   // Serve `nvsentinel sim inject`: watch the API server for fault requests.
   bool serve_fault_requests = true;
+  // The node agents (device API, health provider, publisher) run as programs
+  // of their own: no pipeline starts here, and fault requests for the GPUs
+  // are theirs (`nvsentinel health-provider --backend sim
+  // --sim-fault-requests`). Reboots are still served here, by the kubelet;
+  // the node's provider heals its GPUs when it sees the new boot ID.
+  bool external_agents = false;
   // Takes a node down for `downtime` and brings it back (the simulated
   // kubelet's RebootNode); reboot requests fail without it.
   std::function<absl::Status(const std::string& node, absl::Duration downtime)> reboot_node;
 };
 
-class FaultInjector;
-
 // The node-side pipelines of the simulated cluster's GPU nodes, and the
 // place faults are injected into their GPUs. Thread-safe.
-class SimNodes {
+class SimNodes final : public FaultTarget {
  public:
   // `clock` must outlive it.
   SimNodes(core::WaitableClock* clock, core::Logger logger, SimNodesOptions options);
-  ~SimNodes();
+  ~SimNodes() override;
   SimNodes(const SimNodes&) = delete;
   SimNodes& operator=(const SimNodes&) = delete;
 
@@ -54,11 +59,14 @@ class SimNodes {
   absl::Status Start();
   void Stop();
 
+  // Every request, or with external agents only reboots.
+  bool Serves(const FaultRequest& request) const override;
+  bool AnswersMalformed() const override { return true; }
   // Applies `request` to its node's simulated GPUs, starting the node's
   // pipeline first if it is not running. A reboot goes to `reboot_node` and
   // then heals every GPU of the node; a GPU reset heals the GPUs it names.
   // kNotFound for an unknown node or GPU.
-  absl::Status Apply(const FaultRequest& request);
+  absl::Status Apply(const FaultRequest& request) override;
 
   // The running pipeline of `node`, or nullptr.
   NodePipeline* Find(const std::string& node);
@@ -71,8 +79,6 @@ class SimNodes {
   // Resets `gpus` (indexes or UUIDs; empty: every GPU) of `node`: healed, and
   // the health provider sees the reset (SimGpuBackend::Reset).
   absl::Status Heal(const std::string& node, const std::vector<std::string>& gpus);
-  // The index of GPU `gpu` (an index or a UUID) on `node`.
-  absl::StatusOr<int> GpuIndex(const std::string& node, const std::string& gpu) const;
 
   core::WaitableClock* clock_;
   core::Logger logger_;

@@ -62,6 +62,16 @@ TEST(CliTest, NvsentinelRequiresASubcommand) {
   EXPECT_THAT(bare.stderr_text, HasSubstr("subcommand"));
 }
 
+TEST(CliTest, SimFaultRequestsAreOnlyForSimulatedGpus) {
+  auto result = RunProgram({kNvsentinel, "health-provider", "--backend", "nvml",
+                            "--sim-fault-requests", "--device-api", "127.0.0.1:1"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr("--sim-fault-requests: only with --backend sim"));
+  auto sim = RunProgram({kNvsentinel, "sim", "--node-agents", "elsewhere"});
+  EXPECT_EQ(sim.exit_code, 2);
+  EXPECT_THAT(sim.stderr_text, HasSubstr("--node-agents"));
+}
+
 TEST(CliTest, HealthProviderWithoutNvmlSaysSoAndPointsAtTheSimBackend) {
   auto result = RunProgram({kNvsentinel, "health-provider", "--backend", "nvml", "--nvml-library",
                             "/nonexistent/libnvidia-ml.so.1", "--device-api", "127.0.0.1:1"});

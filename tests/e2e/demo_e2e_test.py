@@ -199,10 +199,17 @@ class FlagshipDemoTest(DemoCase):
             result = self.wait_for_query(
                 'sum(nvsentinel_detect_to_resolved_seconds_count) > 0')
             self.assertGreater(float(result[0]["value"][1]), 0)
-            # Both programs scraped (the janitor's target may be seen a scrape later).
-            programs = {"controller", "janitor"}
+            # Every program scraped: the controller, the janitor, and each of the
+            # 4 nodes' device API, health provider and publisher (some targets
+            # may be seen a scrape later).
+            programs = {"controller", "janitor", "device-api", "health-provider", "publisher"}
+            up = self.wait_for_query("up == 1", done=lambda up: len(up) == 2 + 3 * 4)
+            self.assertEqual({r["metric"]["program"] for r in up}, programs)
+            # The node that failed: its provider saw the XID, its publisher opened the event.
+            node = items[0]["spec"]["nodeName"]
+            self.wait_for_query(f'nvsentinel_health_provider_xids_total{{node="{node}"}} >= 1')
             self.wait_for_query(
-                "up == 1", done=lambda up: {r["metric"]["program"] for r in up} == programs)
+                f'nvsentinel_publisher_events_total{{node="{node}",action="opened"}} == 1')
         finally:
             demo.send_signal(signal.SIGINT)
             _, stderr = demo.communicate(timeout=60)

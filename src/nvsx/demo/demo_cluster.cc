@@ -1,5 +1,9 @@
 #include "nvsx/demo/demo_cluster.h"
 
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 #include "absl/strings/str_split.h"
@@ -9,6 +13,7 @@
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "core/subprocess.h"
+#include "httplib.h"
 #include "kube/connect.h"
 #include "kube/types/lease.h"
 #include "kube/types/node.h"
@@ -30,6 +35,19 @@ kube::ResourceRef LeaseResource(const std::string& name) {
 }
 
 // The last `lines` lines of a log, indented, for an error message.
+// OK once GET http://ADDRESS/PATH answers 200.
+absl::Status Answers200(const std::string& address, const std::string& path) {
+  httplib::Client client(core::StrCat("http://", address));
+  client.set_connection_timeout(1);
+  client.set_read_timeout(2);
+  httplib::Result result = client.Get(path);
+  if (!result) return absl::UnavailableError(core::StrCat(address, path, " does not answer"));
+  if (result->status != 200) {
+    return absl::UnavailableError(core::StrCat(address, path, " answers ", result->status));
+  }
+  return absl::OkStatus();
+}
+
 std::string LogTail(const std::filesystem::path& log, size_t lines) {
   absl::StatusOr<std::string> text = core::ReadFile(log);
   if (!text.ok() || text->empty()) return "  (its log is empty)";
@@ -75,6 +93,7 @@ absl::Status DemoCluster::Start() {
         "cannot create the demo's folder ", options_.work_dir.string(), ": ", error.message()));
   }
   NVSX_RETURN_IF_ERROR(StartSim());
+  NVSX_RETURN_IF_ERROR(StartNodeAgents());
 
   NVSX_ASSIGN_OR_RETURN(uint16_t controller_port, core::PickFreeLoopbackPort());
   const std::string controller_metrics = core::StrCat("127.0.0.1:", controller_port);
@@ -99,7 +118,9 @@ absl::Status DemoCluster::Start() {
 absl::Status DemoCluster::WritePrometheusTargets() const {
   nlohmann::json groups = nlohmann::json::array();
   for (const MetricsTarget& target : metrics_) {
-    groups.push_back({{"targets", {target.address}}, {"labels", {{"program", target.program}}}});
+    nlohmann::json labels = {{"program", target.program}};
+    if (!target.node.empty()) labels["node"] = target.node;
+    groups.push_back({{"targets", {target.address}}, {"labels", std::move(labels)}});
   }
   return core::WriteFileAtomically(prometheus_targets(), groups.dump(2) + "\n");
 }
@@ -113,9 +134,9 @@ absl::Status DemoCluster::StartSim() {
   NVSX_RETURN_IF_ERROR(
       Launch("sim", {"sim", "--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig_.string(),
                      "--audit-log", audit_log().string(), "--nodes", core::StrCat(options_.nodes),
-                     "--gpus-per-node", core::StrCat(options_.gpus_per_node), "--workload-pods",
-                     core::StrCat(options_.workload_pods), "--workload-grace-seconds",
-                     core::StrCat(options_.workload_grace_seconds)}));
+                     "--gpus-per-node", core::StrCat(options_.gpus_per_node), "--node-agents",
+                     "external", "--workload-pods", core::StrCat(options_.workload_pods),
+                     "--workload-grace-seconds", core::StrCat(options_.workload_grace_seconds)}));
   NVSX_RETURN_IF_ERROR(WaitUntil("the embedded cluster writes its kubeconfig", [this] {
     return std::filesystem::exists(kubeconfig_) ? absl::OkStatus()
                                                 : absl::UnavailableError("no kubeconfig yet");
@@ -138,6 +159,51 @@ absl::Status DemoCluster::WaitForNodes() {
     }
     if (ready < wanted) {
       return absl::UnavailableError(core::StrCat(ready, " of ", wanted, " nodes Ready"));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DemoCluster::StartNodeAgents() {
+  std::string pattern = "/tmp/nvsx-demo-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return absl::FailedPreconditionError(core::StrCat(
+        "cannot create a folder for the device API sockets in /tmp: ", std::strerror(errno)));
+  }
+  socket_dir_ = pattern;
+  NVSX_ASSIGN_OR_RETURN(nlohmann::json listed, client_->List(NodesResource()));
+  std::vector<std::string> device_apis;
+  int index = 0;
+  for (const nlohmann::json& item : listed.value("items", nlohmann::json::array())) {
+    const std::string node = kube::Node(item).metadata().name();
+    const std::string socket = (socket_dir_ / core::StrCat("node-", index++, ".sock")).string();
+    const std::string device_api = core::StrCat("unix:", socket);
+    std::string metrics[3];
+    for (std::string& address : metrics) {
+      NVSX_ASSIGN_OR_RETURN(uint16_t port, core::PickFreeLoopbackPort());
+      address = core::StrCat("127.0.0.1:", port);
+    }
+    NVSX_RETURN_IF_ERROR(Launch(
+        core::StrCat("device-api-", node),
+        {"device-api", "--socket", socket, "--listen", "none", "--metrics-listen", metrics[0]}));
+    NVSX_RETURN_IF_ERROR(Launch(
+        core::StrCat("health-provider-", node),
+        {"health-provider", "--backend", "sim", "--sim-gpus", core::StrCat(options_.gpus_per_node),
+         "--node", node, "--device-api", device_api, "--sim-fault-requests", "--kubeconfig",
+         kubeconfig_.string(), "--sample-interval", "250ms", "--metrics-listen", metrics[1]}));
+    NVSX_RETURN_IF_ERROR(
+        Launch(core::StrCat("publisher-", node),
+               {"publisher", "--node", node, "--device-api", device_api, "--kubeconfig",
+                kubeconfig_.string(), "--metrics-listen", metrics[2]}));
+    metrics_.push_back({"device-api", metrics[0], node});
+    metrics_.push_back({"health-provider", metrics[1], node});
+    metrics_.push_back({"publisher", metrics[2], node});
+    device_apis.push_back(metrics[0]);
+  }
+  // A device API is ready once a provider has registered its GPUs.
+  return WaitUntil("every node's device API has its GPUs", [&device_apis] {
+    for (const std::string& address : device_apis) {
+      NVSX_RETURN_IF_ERROR(Answers200(address, "/readyz"));
     }
     return absl::OkStatus();
   });
@@ -244,6 +310,11 @@ void DemoCluster::Stop() {
     logger_.Info("stopped", {{"program", it->name}, {"how", exit.Describe()}});
   }
   programs_.clear();
+  if (!socket_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(socket_dir_, ignored);
+    socket_dir_.clear();
+  }
 }
 
 void DemoCluster::Kill() {

@@ -38,14 +38,17 @@ struct DemoClusterOptions {
 struct MetricsTarget {
   std::string program;  // "controller"
   std::string address;  // "127.0.0.1:PORT"
+  std::string node;     // a node agent's node; empty for the cluster-wide programs
 };
 
 // The demo's cluster: the embedded API server with its simulated GPU nodes
-// (`nvsentinel sim`), the controller and the janitor, each a real process
-// with its own log in work_dir, started in dependency order and each waited
-// for until it does its job (the API answers and every node is Ready; the
-// controller and the janitor hold their Leases). Stop, or the destructor,
-// ends every process it started.
+// (`nvsentinel sim --node-agents external`), each node's agents (device API,
+// health provider with simulated GPUs, publisher), the controller and the
+// janitor, each a real process with its own log in work_dir, started in
+// dependency order and each waited for until it does its job (the API
+// answers and every node is Ready; each device API has its provider's GPUs;
+// the controller and the janitor hold their Leases). Stop, or the
+// destructor, ends every process it started.
 class DemoCluster {
  public:
   explicit DemoCluster(DemoClusterOptions options, core::Logger logger);
@@ -93,6 +96,9 @@ class DemoCluster {
   absl::Status Launch(const std::string& name, std::vector<std::string> args);
   absl::Status StartSim();
   absl::Status WaitForNodes();
+  // Starts each node's device API, health provider and publisher and waits
+  // until every device API has its provider's GPUs.
+  absl::Status StartNodeAgents();
   absl::Status WaitForLease(const std::string& program, const std::string& lease);
   // Polls `ready` until it returns OK, the deadline passes, or a program exits.
   absl::Status WaitUntil(const std::string& what, const std::function<absl::Status()>& ready);
@@ -103,6 +109,9 @@ class DemoCluster {
   core::Logger logger_;
   core::SystemClock clock_;
   std::filesystem::path kubeconfig_;
+  // The device APIs' Unix sockets: a short path under /tmp (sun_path holds
+  // 108 bytes), removed by Stop.
+  std::filesystem::path socket_dir_;
   std::vector<Program> programs_;
   std::vector<MetricsTarget> metrics_;
   std::unique_ptr<kube::RestClient> client_;
