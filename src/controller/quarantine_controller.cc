@@ -73,35 +73,10 @@ absl::StatusOr<StepResult> QuarantineController::Reconcile(const kube::HealthEve
       }
       return StepResult::Stop();
     }
-    case QuarantineAction::kCancel: {
-      Forget(name);
-      StatusChange change;
-      change.phase = kube::HealthEventPhase::kCancelled;
-      change.reason = decision.reason;
-      change.message = decision.message;
-      change.condition =
-          QuarantinedCondition(kube::ConditionStatus::kFalse, decision.reason, decision.message);
-      NVSX_ASSIGN_OR_RETURN(kube::HealthEvent written, writer_->Apply(event, change));
-      writer_->Record(written, "nvsentinel.nvidia.com/v1alpha1", "HealthEvent",
-                      kube::EventType::kWarning, decision.reason,
-                      core::StrCat("cancelled: ", decision.message));
-      logger_.Info("event cancelled", {{"event", name}, {"reason", decision.reason}});
-      return StepResult::Stop();
-    }
-    case QuarantineAction::kResolve: {
-      Forget(name);
-      StatusChange change;
-      change.phase = kube::HealthEventPhase::kResolved;
-      change.reason = decision.reason;
-      change.message = decision.message;
-      change.condition =
-          QuarantinedCondition(kube::ConditionStatus::kFalse, decision.reason, decision.message);
-      NVSX_ASSIGN_OR_RETURN(kube::HealthEvent written, writer_->Apply(event, change));
-      writer_->Record(written, "nvsentinel.nvidia.com/v1alpha1", "HealthEvent",
-                      kube::EventType::kNormal, decision.reason, decision.message);
-      logger_.Info("event resolved without quarantine", {{"event", name}});
-      return StepResult::Stop();
-    }
+    case QuarantineAction::kCancel:
+      return Finish(event, decision, kube::HealthEventPhase::kCancelled);
+    case QuarantineAction::kResolve:
+      return Finish(event, decision, kube::HealthEventPhase::kResolved);
     case QuarantineAction::kQuarantine:
       break;
   }
@@ -119,6 +94,27 @@ absl::StatusOr<StepResult> QuarantineController::Reconcile(const kube::HealthEve
     breaker_->Release(event.node_name());
   }
   return result;
+}
+
+absl::StatusOr<StepResult> QuarantineController::Finish(const kube::HealthEvent& event,
+                                                        const QuarantineDecision& decision,
+                                                        kube::HealthEventPhase phase) {
+  const std::string name = event.metadata().name();
+  Forget(name);
+  StatusChange change;
+  change.phase = phase;
+  change.reason = decision.reason;
+  change.message = decision.message;
+  change.condition =
+      QuarantinedCondition(kube::ConditionStatus::kFalse, decision.reason, decision.message);
+  NVSX_ASSIGN_OR_RETURN(kube::HealthEvent written, writer_->Apply(event, change));
+  const bool cancelled = phase == kube::HealthEventPhase::kCancelled;
+  writer_->Record(written, "nvsentinel.nvidia.com/v1alpha1", "HealthEvent",
+                  cancelled ? kube::EventType::kWarning : kube::EventType::kNormal, decision.reason,
+                  cancelled ? core::StrCat("cancelled: ", decision.message) : decision.message);
+  logger_.Info(cancelled ? "event cancelled" : "event resolved without quarantine",
+               {{"event", name}, {"reason", decision.reason}});
+  return StepResult::Stop();
 }
 
 absl::StatusOr<StepResult> QuarantineController::WaitForBreaker(const kube::HealthEvent& event,

@@ -40,6 +40,10 @@ class QuarantineController {
 
  private:
   absl::StatusOr<StepResult> Quarantine(const kube::HealthEvent& event, const kube::Node& node);
+  // Ends `event` without a quarantine: Cancelled or Resolved, as `decision` says why.
+  absl::StatusOr<StepResult> Finish(const kube::HealthEvent& event,
+                                    const QuarantineDecision& decision,
+                                    kube::HealthEventPhase phase);
   absl::StatusOr<StepResult> WaitForBreaker(const kube::HealthEvent& event,
                                             const BreakerVerdict& verdict);
   absl::StatusOr<StepResult> DryRun(const kube::HealthEvent& event, const kube::Node& node);

@@ -6,26 +6,16 @@
 
 #include <gtest/gtest.h>
 
-#include "kube/rest_client.h"
-#include "sim/api_server.h"
-#include "sim/sim_cluster.h"
-#include "sim_nodes/fault_request.h"
+#include "sim_cluster_fixture.h"
 #include "sim_nodes/sim_nodes.h"
 
 namespace nvsx::sim_nodes {
 namespace {
 
-class NodeAgentGpusTest : public ::testing::Test {
+class NodeAgentGpusTest : public testing::SimClusterTest {
  protected:
   void SetUp() override {
-    api_ = std::make_unique<sim::ApiServer>(&clock_, sim::ApiServerOptions{});
-    ASSERT_TRUE(api_->Start().ok());
-    config_.server = api_->url();
-    auto client =
-        kube::RestClient::New(config_, kube::RestClientOptions{.clock = &clock_, .qps = 0});
-    ASSERT_TRUE(client.ok());
-    client_ = *std::move(client);
-    ASSERT_TRUE(sim::SeedSimCluster(*client_, cluster_, clock_.Now()).ok());
+    StartCluster();
     SetBootId("boot-1");
 
     SimNodesOptions options;
@@ -56,8 +46,7 @@ class NodeAgentGpusTest : public ::testing::Test {
   void TearDown() override {
     agent_->Stop();
     nodes_->Stop();
-    client_.reset();
-    api_->Stop();
+    StopCluster();
   }
 
   void SetBootId(const std::string& boot_id) {
@@ -66,26 +55,6 @@ class NodeAgentGpusTest : public ::testing::Test {
             .WithSubresource("status"),
         kube::PatchType::kMerge, {{"status", {{"nodeInfo", {{"bootID", boot_id}}}}}});
     ASSERT_TRUE(patched.ok()) << patched.status();
-  }
-
-  // Creates the request as `nvsentinel sim inject` does; its result, or
-  // "no result" when nobody answered within `limit`.
-  std::string Request(const FaultRequest& request, absl::Duration limit = absl::Seconds(10)) {
-    auto created = client_->Create(FaultRequestsResource(), FaultRequestConfigMap(request));
-    EXPECT_TRUE(created.ok()) << created.status();
-    if (!created.ok()) return "";
-    const auto ref = FaultRequestsResource().WithName((*created)["metadata"]["name"]);
-    for (const absl::Time end = absl::Now() + limit; absl::Now() < end;) {
-      auto object = client_->Get(ref);
-      if (object.ok()) {
-        auto annotations = (*object)["metadata"].value("annotations", nlohmann::json::object());
-        if (annotations.contains(kFaultResultAnnotation)) {
-          return annotations[std::string(kFaultResultAnnotation)];
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return "no result";
   }
 
   // Reads GPU `index` until `done` holds (at most 5 s); whether it did.
@@ -99,11 +68,6 @@ class NodeAgentGpusTest : public ::testing::Test {
     return false;
   }
 
-  core::SystemClock clock_;
-  sim::SimClusterOptions cluster_{.nodes = 2, .gpus_per_node = 4};
-  kube::RestConfig config_;
-  std::unique_ptr<sim::ApiServer> api_;
-  std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<nvml::SimGpuBackend> gpus_;
   std::unique_ptr<NodeAgentGpus> agent_;

@@ -2,27 +2,17 @@
 // simulated GPUs and come back as HealthEvents through the production path.
 #include <gtest/gtest.h>
 
-#include "kube/rest_client.h"
 #include "publisher/health_event_spec.h"
-#include "sim/api_server.h"
-#include "sim/sim_cluster.h"
-#include "sim_nodes/fault_request.h"
+#include "sim_cluster_fixture.h"
 #include "sim_nodes/sim_nodes.h"
 
 namespace nvsx::sim_nodes {
 namespace {
 
-class SimNodesTest : public ::testing::Test {
+class SimNodesTest : public testing::SimClusterTest {
  protected:
   void SetUp() override {
-    api_ = std::make_unique<sim::ApiServer>(&clock_, sim::ApiServerOptions{});
-    ASSERT_TRUE(api_->Start().ok());
-    config_.server = api_->url();
-    auto client =
-        kube::RestClient::New(config_, kube::RestClientOptions{.clock = &clock_, .qps = 0});
-    ASSERT_TRUE(client.ok());
-    client_ = *std::move(client);
-    ASSERT_TRUE(sim::SeedSimCluster(*client_, cluster_, clock_.Now()).ok());
+    StartCluster();
     SimNodesOptions options;
     for (int i = 0; i < cluster_.nodes; ++i)
       options.node_names.push_back(sim::SimNodeName(cluster_, i));
@@ -36,27 +26,7 @@ class SimNodesTest : public ::testing::Test {
 
   void TearDown() override {
     nodes_->Stop();
-    client_.reset();
-    api_->Stop();
-  }
-
-  // Creates the request as `nvsentinel sim inject` does and waits for its result.
-  std::string Request(const FaultRequest& request) {
-    auto created = client_->Create(FaultRequestsResource(), FaultRequestConfigMap(request));
-    EXPECT_TRUE(created.ok()) << created.status();
-    if (!created.ok()) return "";
-    const auto ref = FaultRequestsResource().WithName((*created)["metadata"]["name"]);
-    for (int i = 0; i < 500; ++i) {
-      auto object = client_->Get(ref);
-      if (object.ok()) {
-        auto annotations = (*object)["metadata"].value("annotations", nlohmann::json::object());
-        if (annotations.contains(kFaultResultAnnotation)) {
-          return annotations[std::string(kFaultResultAnnotation)];
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return "no result";
+    StopCluster();
   }
 
   std::vector<nlohmann::json> WaitForEvents(size_t count) {
@@ -69,11 +39,6 @@ class SimNodesTest : public ::testing::Test {
     return items;
   }
 
-  core::SystemClock clock_;
-  sim::SimClusterOptions cluster_{.nodes = 2, .gpus_per_node = 4};
-  kube::RestConfig config_;
-  std::unique_ptr<sim::ApiServer> api_;
-  std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<SimNodes> nodes_;
 };
 
