@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "controller/drain_plan.h"
 #include "core/clock.h"
 #include "kube/informer.h"
 #include "kube/object_transform.h"
@@ -364,13 +365,13 @@ void InformerMemory(int nodes, int pods) {
   auto pod_fields =
       *kube::KeepFields({"/metadata/labels", "/metadata/ownerReferences",
                          "/metadata/deletionTimestamp", "/spec/nodeName", "/status/phase"});
-  // What draining needs: a node's schedulability and health; a pod's node,
-  // owner (DaemonSet pods stay), phase and whether it is already going.
+  // What the controller caches: of a node, labels, annotations, the cordon,
+  // taints and conditions (controller/shared_informers.cc); of a pod, what a
+  // drain reads (controller::PodDrainView, with no label rules).
   auto drain_node_fields =
-      *kube::KeepFields({"/spec/unschedulable", "/spec/taints", "/status/conditions"});
-  auto drain_pod_fields =
-      *kube::KeepFields({"/metadata/ownerReferences", "/metadata/deletionTimestamp",
-                         "/spec/nodeName", "/status/phase"});
+      *kube::KeepFields({"/metadata/labels", "/metadata/annotations", "/spec/unschedulable",
+                         "/spec/taints", "/status/conditions"});
+  auto drain_pod_fields = nvsx::controller::PodDrainView({});
   struct Variant {
     const char* name;
     kube::Transform node_transform;
@@ -380,7 +381,7 @@ void InformerMemory(int nodes, int pods) {
       {"whole objects", nullptr, nullptr},
       {"managedFields dropped", kube::StripManagedFields, kube::StripManagedFields},
       {"KeepFields (controller view)", node_fields, pod_fields},
-      {"KeepFields (drain view)", drain_node_fields, drain_pod_fields},
+      {"the controller's caches", drain_node_fields, drain_pod_fields},
   };
   std::printf("informer cache, %d nodes + %d pods (namespace and node-name indexes):\n", nodes,
               pods);

@@ -1,6 +1,8 @@
 #include "controller/drain_plan.h"
 
+#include "controller/names.h"
 #include "core/str_cat.h"
+#include "kube/types/node.h"
 #include "kube/types/pod.h"
 
 namespace nvsx::controller {
@@ -21,6 +23,32 @@ void Earliest(std::optional<absl::Time>& slot, absl::Time time) {
 
 std::string PodKey(const kube::PodRef& pod) {
   return core::StrCat(pod.namespace_name, "/", pod.name);
+}
+
+kube::Transform PodDrainView(const DrainOptions& options) {
+  // Annotations: mirror pods and GPU devices; owners' kinds: DaemonSet pods;
+  // containers' GPU requests and limits: GPUs held; phase and deletion: done
+  // or going; the labels the rules match on.
+  std::vector<std::string> keep = {
+      core::StrCat("/metadata/annotations/", kube::EscapeJsonPointer(kube::kMirrorPodAnnotation)),
+      core::StrCat("/metadata/annotations/", kube::EscapeJsonPointer(kPodGpuDevicesAnnotation)),
+      "/metadata/ownerReferences/*/kind",
+      "/metadata/deletionTimestamp",
+      "/spec/nodeName",
+      "/spec/containers/*/name",
+      core::StrCat("/spec/containers/*/resources/limits/",
+                   kube::EscapeJsonPointer(kube::kGpuResource)),
+      core::StrCat("/spec/containers/*/resources/requests/",
+                   kube::EscapeJsonPointer(kube::kGpuResource)),
+      "/status/phase"};
+  for (const DrainRule& rule : options.rules) {
+    for (const auto& [key, value] : rule.labels) {
+      keep.push_back(core::StrCat("/metadata/labels/", kube::EscapeJsonPointer(key)));
+    }
+  }
+  absl::StatusOr<kube::Transform> view = kube::KeepFields(keep);
+  // Every pointer is escaped above: a failure is a bug here, not bad input.
+  return view.ok() ? *std::move(view) : kube::StripManagedFields;
 }
 
 DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::ObjectPtr>& pods,

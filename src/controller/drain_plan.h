@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "controller/drain_policy.h"
 #include "kube/indexed_cache.h"
+#include "kube/object_transform.h"
 #include "kube/types/health_event.h"
 
 namespace nvsx::controller {
@@ -48,6 +49,11 @@ struct EvictedBefore {
   std::set<std::string> keys;
   std::set<std::string> uids;
 };
+
+// The pod fields PlanDrain reads under `options` (with what identifies a
+// pod; of the labels, those its rules name): the pod cache keeps only these,
+// so a cluster's pods cost a fraction of their size.
+kube::Transform PodDrainView(const DrainOptions& options);
 
 // `started`: when the drain began (the Quarantined time).
 DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::ObjectPtr>& pods,

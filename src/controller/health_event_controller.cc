@@ -1,6 +1,7 @@
 #include "controller/health_event_controller.h"
 
 #include "controller/controller_metrics.h"
+#include "controller/drain_plan.h"
 #include "controller/names.h"
 #include "core/duration.h"
 #include "core/status_macros.h"
@@ -9,6 +10,14 @@
 
 namespace nvsx::controller {
 namespace {
+
+// The shared informers' options, with a Pod cache that keeps what a drain
+// under `options.drain` reads.
+SharedInformersOptions InformerOptions(const HealthEventControllerOptions& options) {
+  SharedInformersOptions informers = options.informers;
+  if (!informers.pod_transform) informers.pod_transform = PodDrainView(options.drain);
+  return informers;
+}
 
 const nlohmann::json& Member(const nlohmann::json& object, const char* key) {
   static const nlohmann::json kNull;
@@ -61,7 +70,7 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
       metrics_(metrics),
       options_(std::move(options)),
       logger_(std::move(logger)),
-      informers_(client, clock, options_.informers, logger_),
+      informers_(client, clock, InformerOptions(options_), logger_),
       writer_(client, clock, recorder, metrics),
       breaker_(options_.breaker, clock),
       quarantine_(client, clock, &writer_, &breaker_, &informers_.nodes().cache(),

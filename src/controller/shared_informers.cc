@@ -19,11 +19,26 @@ kube::InformerOptions OptionsFor(kube::ResourceRef resource, bool by_node,
   return options;
 }
 
-// Nodes, indexed for the circuit breaker.
+// Nodes, indexed for the circuit breaker, holding what the controllers read:
+// labels (GPU node, opt-out), annotations (our quarantine record), the
+// cordon, the taints and the conditions (Ready, ours); not the images,
+// addresses and capacities that make up most of a node.
 kube::InformerOptions NodeOptions(const SharedInformersOptions& shared) {
   kube::InformerOptions options =
       OptionsFor({.group = "", .version = "v1", .resource = "nodes"}, false, shared);
   options.indexers = BreakerIndexers();
+  absl::StatusOr<kube::Transform> view =
+      kube::KeepFields({"/metadata/labels", "/metadata/annotations", "/spec/unschedulable",
+                        "/spec/taints", "/status/conditions"});
+  if (view.ok()) options.transform = *std::move(view);  // constant pointers: always ok
+  return options;
+}
+
+// Pods, indexed by node, holding what `shared.pod_transform` keeps.
+kube::InformerOptions PodOptions(const SharedInformersOptions& shared) {
+  kube::InformerOptions options =
+      OptionsFor({.group = "", .version = "v1", .resource = "pods"}, true, shared);
+  if (shared.pod_transform) options.transform = shared.pod_transform;
   return options;
 }
 
@@ -36,10 +51,8 @@ SharedInformers::SharedInformers(kube::RestClient* client, core::WaitableClock* 
           logger.With({{"informer", "healthevents"}}))),
       nodes_(std::make_unique<kube::Informer>(client, clock, NodeOptions(options),
                                               logger.With({{"informer", "nodes"}}))),
-      pods_(std::make_unique<kube::Informer>(
-          client, clock,
-          OptionsFor({.group = "", .version = "v1", .resource = "pods"}, true, options),
-          logger.With({{"informer", "pods"}}))),
+      pods_(std::make_unique<kube::Informer>(client, clock, PodOptions(options),
+                                             logger.With({{"informer", "pods"}}))),
       reboot_nodes_(std::make_unique<kube::Informer>(
           client, clock, OptionsFor(kube::RebootNodesResource(), true, options),
           logger.With({{"informer", "rebootnodes"}}))),

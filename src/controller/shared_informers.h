@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/logger.h"
 #include "kube/informer.h"
+#include "kube/object_transform.h"
 #include "kube/rest_client.h"
 
 namespace nvsx::controller {
@@ -19,6 +20,8 @@ struct SharedInformersOptions {
   // The ConfigMap the TTL policy is read from (ttl_policy.h).
   std::string ttl_config_namespace = "nvsentinel";
   std::string ttl_config_name = "nvsentinel-ttl";
+  // What the Pod cache keeps of each pod; empty: all but managedFields.
+  kube::Transform pod_transform;
 };
 
 // The caches the HealthEvent controllers share: HealthEvents, Pods and the

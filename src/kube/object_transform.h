@@ -20,8 +20,13 @@ nlohmann::json StripManagedFields(nlohmann::json object);
 
 // A transform that keeps only the fields at `json_pointers` ("/spec/nodeName",
 // "/status/conditions"), plus what identifies an object and its version
-// (apiVersion, kind, metadata name, namespace, uid and resourceVersion).
+// (apiVersion, kind, metadata name, namespace, uid and resourceVersion). A
+// "*" token stands for every element of an array:
+// "/spec/containers/*/resources" keeps each container's resources only.
 // InvalidArgument for a malformed pointer.
 absl::StatusOr<Transform> KeepFields(const std::vector<std::string>& json_pointers);
+
+// `key` as one JSON pointer token: '~' becomes "~0" and '/' becomes "~1".
+std::string EscapeJsonPointer(std::string_view key);
 
 }  // namespace nvsx::kube

@@ -268,6 +268,40 @@ TEST(DrainPlanTest, SkipsWhatADrainMustLeaveAndEvictsTheRest) {
 
   const DrainPlan late = PlanDrain(event, pods, options, start, start + options.timeout, before);
   EXPECT_EQ(late.stuck.size(), 4u);
+
+  // The pod cache's view (what the controller holds) plans the same drain.
+  const kube::Transform view = PodDrainView(options);
+  std::vector<kube::ObjectPtr> viewed;
+  for (const kube::ObjectPtr& pod : pods) {
+    json bulky = *pod;
+    bulky["spec"]["volumes"] = {{{"name", "data"}, {"emptyDir", json::object()}}};
+    bulky["status"]["containerStatuses"] = {{{"name", "c"}, {"ready", true}}};
+    bulky["metadata"]["managedFields"] = {{{"manager", "kubelet"}}};
+    viewed.push_back(Ptr(view(std::move(bulky))));
+  }
+  EXPECT_FALSE(viewed[0]->at("spec").contains("volumes"));
+  EXPECT_FALSE(viewed[0]->at("status").contains("containerStatuses"));
+  EXPECT_FALSE(viewed[0]->at("metadata").contains("managedFields"));
+  const DrainPlan same = PlanDrain(event, viewed, options, start, start, before);
+  EXPECT_EQ(same.skipped, plan.skipped);
+  ASSERT_EQ(same.pending.size(), plan.pending.size());
+  for (size_t i = 0; i < plan.pending.size(); ++i) {
+    EXPECT_EQ(same.pending[i].pod.name, plan.pending[i].pod.name);
+    EXPECT_EQ(same.pending[i].action, plan.pending[i].action);
+  }
+}
+
+TEST(DrainPlanTest, ThePodViewKeepsOnlyTheLabelsTheRulesName) {
+  DrainOptions options;
+  options.rules = {{.labels = {{"app", "batch"}, {"team/x", "a"}}}};
+  json pod = PodJson("p", 1,
+                     {{"labels", {{"app", "batch"}, {"team/x", "a"}, {"other", "no"}}},
+                      {"annotations", {{"note", "dropped"}}}});
+  const json kept = PodDrainView(options)(pod);
+  EXPECT_EQ(kept["metadata"]["labels"], (json{{"app", "batch"}, {"team/x", "a"}}));
+  EXPECT_FALSE(kept["metadata"].contains("annotations"));
+  EXPECT_EQ(kept["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], "1");
+  EXPECT_FALSE(PodDrainView(DrainOptions{})(pod)["metadata"].contains("labels"));
 }
 
 TEST(DrainPlanTest, PoliciesByNamespaceAndLabel) {

@@ -144,6 +144,24 @@ TEST(ObjectTransformTest, KeepFieldsKeepsIdentityAndTheNamedFields) {
   EXPECT_FALSE(KeepFields({"no-leading-slash"}).ok());
 }
 
+TEST(ObjectTransformTest, AStarKeepsTheNamedFieldsOfEveryArrayElement) {
+  auto keep = KeepFields({"/spec/containers/*/name", "/spec/containers/*/resources",
+                          "/metadata/annotations/a~1b", "/spec/absent/*/x"});
+  ASSERT_TRUE(keep.ok()) << keep.status();
+  json pod = Pod("ns", "p", "node-1", "7");
+  pod["metadata"]["annotations"] = {{"a/b", "kept"}, {"c", "dropped"}};
+  pod["spec"]["containers"] = json::array(
+      {{{"name", "trainer"}, {"image", "big"}, {"resources", {{"limits", {{"gpu", "8"}}}}}},
+       {{"name", "sidecar"}, {"env", json::array({{{"name", "X"}}})}}});
+  const json kept = (*keep)(pod);
+  EXPECT_EQ(kept["spec"],
+            (json{{"containers",
+                   {{{"name", "trainer"}, {"resources", {{"limits", {{"gpu", "8"}}}}}},
+                    {{"name", "sidecar"}}}}}));
+  EXPECT_EQ(kept["metadata"]["annotations"], (json{{"a/b", "kept"}}));
+  EXPECT_EQ(KeepFields({"/a/~2"}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ObjectTransformTest, StripManagedFields) {
   json pod = Pod("ns", "p", "", "1");
   pod["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
