@@ -17,6 +17,7 @@ namespace {
 
 constexpr char kGpuNodeIndex[] = "gpuNode";
 constexpr char kQuarantinedSinceIndex[] = "quarantinedSince";
+constexpr char kQuarantinedNodeIndex[] = "quarantinedNode";
 // The index files a quarantined node under the start of its record in Unix
 // milliseconds, or under this when the record has no readable start.
 constexpr char kSinceUnknown[] = "unknown";
@@ -27,6 +28,23 @@ bool IsGpuNode(const nlohmann::json& node) {
   return present != nullptr && present->is_string() && present->get<std::string>() == "true";
 }
 
+bool IsQuarantinedGpuNode(const nlohmann::json& node) {
+  return IsGpuNode(node) &&
+         kube::FieldAt(node, {"metadata", "annotations", kQuarantinedByAnnotation}) != nullptr;
+}
+
+// A value of the quarantinedSince index as a time; nullopt for kSinceUnknown.
+std::optional<absl::Time> SinceOf(const std::string& value) {
+  int64_t millis = 0;
+  if (!absl::SimpleAtoi(value, &millis)) return std::nullopt;
+  return absl::FromUnixMillis(millis);
+}
+
+void Count(WindowCount& count, absl::Time since, int nodes) {
+  count.nodes += nodes;
+  count.earliest = std::min(count.earliest, since);
+}
+
 }  // namespace
 
 kube::Indexers BreakerIndexers() {
@@ -35,12 +53,15 @@ kube::Indexers BreakerIndexers() {
              if (!IsGpuNode(node)) return {};
              return {"true"};
            }},
+          {kQuarantinedNodeIndex,
+           [](const nlohmann::json& node) -> std::vector<std::string> {
+             if (!IsQuarantinedGpuNode(node)) return {};
+             const nlohmann::json* name = kube::FieldAt(node, {"metadata", "name"});
+             if (name == nullptr || !name->is_string()) return {};
+             return {name->get<std::string>()};
+           }},
           {kQuarantinedSinceIndex, [](const nlohmann::json& node) -> std::vector<std::string> {
-             if (!IsGpuNode(node)) return {};
-             if (kube::FieldAt(node, {"metadata", "annotations", kQuarantinedByAnnotation}) ==
-                 nullptr) {
-               return {};
-             }
+             if (!IsQuarantinedGpuNode(node)) return {};
              const nlohmann::json* at =
                  kube::FieldAt(node, {"metadata", "annotations", kQuarantinedAtAnnotation});
              if (at == nullptr || !at->is_string()) return {kSinceUnknown};
@@ -71,39 +92,60 @@ BreakerInputs BreakerInputs::FromIndexedNodes(const kube::IndexedCache& nodes) {
   for (const std::string& since : nodes.IndexValues(kQuarantinedSinceIndex)) {
     absl::StatusOr<std::vector<std::string>> names = nodes.IndexKeys(kQuarantinedSinceIndex, since);
     if (!names.ok()) continue;
-    std::optional<absl::Time> at;
-    if (int64_t millis = 0; absl::SimpleAtoi(since, &millis)) at = absl::FromUnixMillis(millis);
+    const std::optional<absl::Time> at = SinceOf(since);
     for (const std::string& name : *names) inputs.quarantined[name] = at;
   }
   return inputs;
 }
 
+WindowCount BreakerInputs::QuarantinedSince(absl::Time start) const {
+  WindowCount count;
+  for (const auto& [name, since] : quarantined) {
+    if (since && *since >= start) Count(count, *since, 1);
+  }
+  return count;
+}
+
+int IndexedNodesView::GpuNodes() const {
+  absl::StatusOr<size_t> gpu = nodes_->IndexCount(kGpuNodeIndex, "true");
+  return gpu.ok() ? static_cast<int>(*gpu) : 0;
+}
+
+WindowCount IndexedNodesView::QuarantinedSince(absl::Time start) const {
+  WindowCount count;
+  for (const std::string& value : nodes_->IndexValues(kQuarantinedSinceIndex)) {
+    const std::optional<absl::Time> since = SinceOf(value);
+    if (!since || *since < start) continue;
+    absl::StatusOr<size_t> nodes = nodes_->IndexCount(kQuarantinedSinceIndex, value);
+    if (nodes.ok()) Count(count, *since, static_cast<int>(*nodes));
+  }
+  return count;
+}
+
+bool IndexedNodesView::ShowsRecord(const std::string& node) const {
+  absl::StatusOr<size_t> count = nodes_->IndexCount(kQuarantinedNodeIndex, node);
+  return count.ok() && *count > 0;
+}
+
 CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options, const core::Clock* clock)
     : options_(options), clock_(clock) {}
 
-BreakerVerdict CircuitBreaker::EvaluateLocked(const BreakerInputs& inputs, absl::Time now) {
+BreakerVerdict CircuitBreaker::EvaluateLocked(const BreakerView& cluster, absl::Time now) {
   const absl::Time window_start = now - options_.window;
-  std::erase_if(admitted_, [&](const auto& entry) { return entry.second < window_start; });
-  std::map<std::string, absl::Time> in_window;
+  // Once a node shows its record, the node itself is the truth, so a
+  // quarantine that recovery lifts stops counting.
+  std::erase_if(admitted_, [&](const auto& entry) {
+    return entry.second < window_start || cluster.ShowsRecord(entry.first);
+  });
+  WindowCount in_window = cluster.QuarantinedSince(window_start);
+  for (const auto& [name, admitted_at] : admitted_) Count(in_window, admitted_at, 1);
   BreakerVerdict verdict;
-  verdict.gpu_nodes = inputs.gpu_nodes;
-  for (const auto& [name, since] : inputs.quarantined) {
-    // The node shows its record: from now on the node itself is the truth,
-    // so a quarantine that recovery lifts stops counting.
-    admitted_.erase(name);
-    if (since && *since >= window_start) in_window[name] = *since;
-  }
-  for (const auto& [name, admitted_at] : admitted_) in_window.emplace(name, admitted_at);
-  verdict.quarantined = static_cast<int>(in_window.size());
+  verdict.gpu_nodes = cluster.GpuNodes();
+  verdict.quarantined = in_window.nodes;
   int limit = static_cast<int>(std::floor(options_.max_share * verdict.gpu_nodes));
   if (options_.max_nodes > 0) limit = std::min(limit, options_.max_nodes);
   verdict.limit = std::max(1, limit);
-  for (const auto& [name, since] : in_window) {
-    const absl::Time expiry = since + options_.window;
-    if (verdict.next_expiry == absl::InfinitePast() || expiry < verdict.next_expiry) {
-      verdict.next_expiry = expiry;
-    }
-  }
+  if (in_window.nodes > 0) verdict.next_expiry = in_window.earliest + options_.window;
   verdict.allowed = !options_.enabled || verdict.quarantined < verdict.limit;
   verdict.message = core::StrCat(
       verdict.quarantined, " of ", verdict.gpu_nodes, " GPU nodes quarantined in the last ",
@@ -116,10 +158,10 @@ BreakerVerdict CircuitBreaker::TryAdmit(const std::string& node,
   return TryAdmit(node, BreakerInputs::FromNodes(nodes));
 }
 
-BreakerVerdict CircuitBreaker::TryAdmit(const std::string& node, const BreakerInputs& inputs) {
+BreakerVerdict CircuitBreaker::TryAdmit(const std::string& node, const BreakerView& cluster) {
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = clock_->Now();
-  BreakerVerdict verdict = EvaluateLocked(inputs, now);
+  BreakerVerdict verdict = EvaluateLocked(cluster, now);
   if (verdict.allowed) admitted_[node] = now;
   return verdict;
 }
@@ -133,9 +175,9 @@ BreakerVerdict CircuitBreaker::Evaluate(const std::vector<kube::ObjectPtr>& node
   return Evaluate(BreakerInputs::FromNodes(nodes));
 }
 
-BreakerVerdict CircuitBreaker::Evaluate(const BreakerInputs& inputs) {
+BreakerVerdict CircuitBreaker::Evaluate(const BreakerView& cluster) {
   std::lock_guard<std::mutex> lock(mu_);
-  return EvaluateLocked(inputs, clock_->Now());
+  return EvaluateLocked(cluster, clock_->Now());
 }
 
 }  // namespace nvsx::controller

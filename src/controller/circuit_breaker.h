@@ -24,23 +24,60 @@ struct CircuitBreakerOptions {
   absl::Duration window = absl::Minutes(5);
 };
 
-// What the breaker reads of the cluster: how many GPU nodes there are, and
-// the GPU nodes that carry our quarantine record, with when it began.
-struct BreakerInputs {
+// GPU nodes whose quarantine began within a window, and the earliest start.
+struct WindowCount {
+  int nodes = 0;
+  absl::Time earliest = absl::InfiniteFuture();
+};
+
+// What the breaker reads of the cluster when it decides: how many GPU nodes
+// there are, and the GPU nodes that carry our quarantine record, with when
+// it began. Read under the breaker's lock, so it must not call the breaker.
+class BreakerView {
+ public:
+  virtual ~BreakerView() = default;
+  virtual int GpuNodes() const = 0;
+  // The GPU nodes whose record began at or after `start` (a record without a
+  // readable start is in no window).
+  virtual WindowCount QuarantinedSince(absl::Time start) const = 0;
+  // Whether GPU node `node` carries our record.
+  virtual bool ShowsRecord(const std::string& node) const = 0;
+};
+
+// The breaker's view as a value: node name -> when its record began.
+struct BreakerInputs : BreakerView {
   int gpu_nodes = 0;
   std::map<std::string, std::optional<absl::Time>> quarantined;
 
   // From a list of Nodes (decodes each one).
   static BreakerInputs FromNodes(const std::vector<kube::ObjectPtr>& nodes);
-  // From a Node cache indexed by BreakerIndexers(), without decoding a node:
-  // the breaker is asked once per quarantine, and a burst of hundreds of
-  // quarantines in a cluster of thousands of nodes must not decode them all
-  // each time.
+  // From a Node cache indexed by BreakerIndexers() (copies every quarantined
+  // node's name: the breaker itself reads the cache through IndexedNodesView).
   static BreakerInputs FromIndexedNodes(const kube::IndexedCache& nodes);
+
+  int GpuNodes() const override { return gpu_nodes; }
+  WindowCount QuarantinedSince(absl::Time start) const override;
+  bool ShowsRecord(const std::string& node) const override { return quarantined.contains(node); }
 };
 
-// The Node cache indexes FromIndexedNodes reads: GPU nodes, and GPU nodes
-// with a quarantine record by the time it began.
+// The breaker's view of a Node cache indexed by BreakerIndexers(), read in
+// place: the breaker is asked once per quarantine, and a burst of hundreds
+// of quarantines in a cluster of thousands of nodes must neither decode nor
+// copy them all each time. `nodes` must outlive the view.
+class IndexedNodesView : public BreakerView {
+ public:
+  explicit IndexedNodesView(const kube::IndexedCache* nodes) : nodes_(nodes) {}
+
+  int GpuNodes() const override;
+  WindowCount QuarantinedSince(absl::Time start) const override;
+  bool ShowsRecord(const std::string& node) const override;
+
+ private:
+  const kube::IndexedCache* const nodes_;
+};
+
+// The Node cache indexes IndexedNodesView reads: GPU nodes; GPU nodes with
+// a quarantine record by the time it began; and those by name.
 kube::Indexers BreakerIndexers();
 
 struct BreakerVerdict {
@@ -69,17 +106,17 @@ class CircuitBreaker {
   // counting it, stays within the limit; an admitted node counts at once.
   // `nodes` is the current list of Nodes. Thread-safe.
   BreakerVerdict TryAdmit(const std::string& node, const std::vector<kube::ObjectPtr>& nodes);
-  BreakerVerdict TryAdmit(const std::string& node, const BreakerInputs& inputs);
+  BreakerVerdict TryAdmit(const std::string& node, const BreakerView& cluster);
   // Forgets an admission whose quarantine was not written.
   void Release(const std::string& node);
   // The state now, without admitting anything (for metrics and status).
   BreakerVerdict Evaluate(const std::vector<kube::ObjectPtr>& nodes);
-  BreakerVerdict Evaluate(const BreakerInputs& inputs);
+  BreakerVerdict Evaluate(const BreakerView& cluster);
 
   const CircuitBreakerOptions& options() const { return options_; }
 
  private:
-  BreakerVerdict EvaluateLocked(const BreakerInputs& inputs, absl::Time now);
+  BreakerVerdict EvaluateLocked(const BreakerView& cluster, absl::Time now);
 
   const CircuitBreakerOptions options_;
   const core::Clock* const clock_;

@@ -65,10 +65,30 @@ absl::StatusOr<kube::HealthEvent> EventWriter::Apply(const kube::HealthEvent& ev
       kube::HealthEventsResource().WithName(event.metadata().name()).WithSubresource("status"),
       kube::PatchType::kMerge, patch);
   if (!written.ok()) return written.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    replaced_[event.metadata().name()].insert(event.metadata().resource_version());
+  }
   // A new reason within the same phase is no transition.
   const bool entered = phase_changes && (!event.HasPhase() || event.phase() != *change.phase);
   if (entered && metrics_ != nullptr) ObservePhase(event, *change.phase, now);
   return kube::HealthEvent(*std::move(written));
+}
+
+bool EventWriter::Superseded(const kube::HealthEvent& cached) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = replaced_.find(cached.metadata().name());
+  if (it == replaced_.end()) return false;
+  if (it->second.contains(cached.metadata().resource_version())) return true;
+  // The cache shows a version no write of ours replaced: it has caught up
+  // (a cache never goes back to an older version).
+  replaced_.erase(it);
+  return false;
+}
+
+void EventWriter::Forget(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  replaced_.erase(name);
 }
 
 void EventWriter::Record(const kube::ObjectView& object, std::string_view api_version,

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +49,14 @@ class EventWriter {
   absl::StatusOr<kube::HealthEvent> Apply(const kube::HealthEvent& event,
                                           const StatusChange& change);
 
+  // True when `cached` is a version of its event that this writer has
+  // written over: the cache has not caught up with our own write yet, and
+  // acting on it would repeat work and end in a 409. The informer delivers
+  // the newer version (and wakes the event) soon after.
+  bool Superseded(const kube::HealthEvent& cached);
+  // Forgets what was written to the event `name` (it was deleted).
+  void Forget(const std::string& name);
+
   // Queues a Kubernetes Event about `object` (never blocks). Objects read
   // from a list carry no apiVersion and kind: `api_version` and `kind` fill them.
   void Record(const kube::ObjectView& object, std::string_view api_version, std::string_view kind,
@@ -60,6 +71,10 @@ class EventWriter {
   const core::Clock* const clock_;
   kube::EventRecorder* const recorder_;
   ControllerMetrics* const metrics_;
+  std::mutex mu_;
+  // Event name -> the resourceVersions our writes replaced that the cache
+  // has not shown past yet; an entry goes once the cache shows a later one.
+  std::map<std::string, std::set<std::string>> replaced_;
 };
 
 // True when `event` has condition `type` with `reason`.

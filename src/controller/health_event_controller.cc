@@ -99,6 +99,7 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
        .on_delete =
            [this](const nlohmann::json& object) {
              quarantine_.Forget(NameOf(object));
+             writer_.Forget(NameOf(object));
              EnqueueEventsOn(NodeOf(object));
            }});
   informers_.nodes().AddEventHandlers(
@@ -201,9 +202,13 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
   kube::ObjectPtr object = informers_.events().cache().Get(name);
   if (!object) {
     quarantine_.Forget(name);
+    writer_.Forget(name);
     return ReconcileResult::Done();
   }
   kube::HealthEvent event(object);
+  // The cache is behind our own last write: the informer wakes the event
+  // again when it catches up.
+  if (writer_.Superseded(event)) return ReconcileResult::Done();
   // Each pass moves the event one phase at most: five steps and the TTL.
   for (int pass = 0; pass < 7; ++pass) {
     if (!event.HasPhase()) {
@@ -235,6 +240,12 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
     if (!step.ok()) return step.status();
     if (!step->advanced) return step->next;
     event = *std::move(step->advanced);
+    if (loop_.Waiting()) {
+      // Other events wait: this one goes to the back of the queue, so a
+      // burst quarantines every node before it drains or remediates any.
+      loop_.Enqueue(name);
+      return ReconcileResult::Done();
+    }
   }
   return ReconcileResult::Done();
 }
@@ -253,8 +264,7 @@ void HealthEventController::RefreshMetrics() {
     ++counts[kube::HealthEvent(object).phase()];
   }
   metrics_->SetEventsByPhase(counts);
-  const BreakerVerdict verdict =
-      breaker_.Evaluate(BreakerInputs::FromIndexedNodes(informers_.nodes().cache()));
+  const BreakerVerdict verdict = breaker_.Evaluate(IndexedNodesView(&informers_.nodes().cache()));
   metrics_->SetBreaker(verdict.quarantined >= verdict.limit && options_.breaker.enabled,
                        verdict.quarantined, static_cast<int>(quarantine_.WaitingEvents().size()));
 }

@@ -50,7 +50,9 @@ struct HealthEventControllerOptions {
 //   Remediated  -> RecoveryController    -> Resolved
 //   Resolved, Failed, Cancelled -> TtlController -> deleted when the policy says
 // An event that moves on is handed to the next phase's controller in the
-// same pass.
+// same pass, unless other events wait: then it goes to the back of the
+// queue, so in a burst every node is quarantined (cordoned) before any is
+// drained. The New write and the quarantine always share a pass.
 class HealthEventController {
  public:
   // `client` and `clock` must outlive the controller; `recorder` and

@@ -82,8 +82,7 @@ absl::StatusOr<StepResult> QuarantineController::Reconcile(const kube::HealthEve
   }
 
   if (decision.needs_breaker) {
-    const BreakerVerdict verdict =
-        breaker_->TryAdmit(event.node_name(), BreakerInputs::FromIndexedNodes(*nodes_));
+    const BreakerVerdict verdict = breaker_->TryAdmit(event.node_name(), IndexedNodesView(nodes_));
     if (!verdict.allowed) return WaitForBreaker(event, verdict);
   }
   if (options_.dry_run) return DryRun(event, *node);

@@ -270,5 +270,27 @@ TEST_F(ControllerTest, BreakerHoldsQuarantinesAtTheLimitAndRechecksWhenItResets)
   EXPECT_FALSE(Node("gpu-node-3").unschedulable());
 }
 
+TEST_F(ControllerTest, ABurstQuarantinesEveryNodeBeforeDrainingAny) {
+  // Four faults wait before the controller starts; its one worker finds
+  // them all queued, so none is drained before every node is quarantined.
+  const std::vector<std::string> nodes = {"gpu-node-0", "gpu-node-1", "gpu-node-2", "gpu-node-3"};
+  for (const std::string& node : nodes) CreateEvent({.name = "burst-" + node, .node = node});
+  HealthEventControllerOptions options = FastOptions();
+  options.loop.workers = 1;
+  options.breaker.max_share = 1.0;
+  StartController(options);
+
+  absl::Time last_quarantined = absl::InfinitePast();
+  absl::Time first_drained = absl::InfiniteFuture();
+  for (const std::string& node : nodes) {
+    ASSERT_TRUE(EventuallyPhase("burst-" + node, HealthEventPhase::kDrained));
+    const kube::HealthEvent event = Event("burst-" + node);
+    last_quarantined = std::max(last_quarantined, *event.PhaseTime(HealthEventPhase::kQuarantined));
+    first_drained = std::min(first_drained, *event.PhaseTime(HealthEventPhase::kDrained));
+    EXPECT_TRUE(Node(node).unschedulable());
+  }
+  EXPECT_LE(last_quarantined, first_drained);
+}
+
 }  // namespace
 }  // namespace nvsx::controller::testing

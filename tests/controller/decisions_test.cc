@@ -216,6 +216,72 @@ TEST(CircuitBreakerTest, TheIndexedNodeCacheGivesWhatDecodingEachNodeGives) {
   EXPECT_EQ(indexed.quarantined.at("garbled"), std::nullopt);
 }
 
+// The breaker reads the controller's Node cache in place (IndexedNodesView);
+// each verdict must be the one a decode of every node gives.
+TEST(CircuitBreakerTest, TheCacheViewDecidesAsDecodingEachNode) {
+  test::FakeClock clock;
+  CircuitBreakerOptions options;
+  options.max_share = 0.5;
+  options.window = absl::Minutes(5);
+  CircuitBreaker decoding(options, &clock);
+  CircuitBreaker viewing(options, &clock);
+  kube::IndexedCache cache(BreakerIndexers());
+  std::vector<kube::ObjectPtr> nodes;
+  auto put = [&](json node) {
+    const std::string name = node["metadata"]["name"];
+    std::erase_if(nodes,
+                  [&](const kube::ObjectPtr& n) { return (*n)["metadata"]["name"] == name; });
+    nodes.push_back(Ptr(node));
+    cache.Put(std::make_shared<const kube::CompactObject>(node));
+  };
+  auto quarantined = [&](const std::string& name, std::optional<absl::Time> since) {
+    json node = NodeJson(name);
+    node["metadata"]["annotations"] = {{std::string(kQuarantinedByAnnotation), "e-" + name}};
+    if (since) {
+      node["metadata"]["annotations"][std::string(kQuarantinedAtAnnotation)] =
+          core::FormatTimestampMillis(*since);
+    }
+    return node;
+  };
+  for (int i = 0; i < 10; ++i) put(NodeJson("n" + std::to_string(i)));
+  put(NodeJson("cpu", false));
+  put(quarantined("n9", clock.Now() - absl::Minutes(6)));  // before the window
+  put(quarantined("n8", std::nullopt));                    // no readable start
+  clock.Advance(absl::Seconds(1));
+  put(quarantined("n7", clock.Now()));
+
+  auto same = [&](const std::string& node, bool admit) {
+    const BreakerVerdict decoded =
+        admit ? decoding.TryAdmit(node, nodes) : decoding.Evaluate(nodes);
+    const BreakerVerdict viewed = admit ? viewing.TryAdmit(node, IndexedNodesView(&cache))
+                                        : viewing.Evaluate(IndexedNodesView(&cache));
+    EXPECT_EQ(viewed.allowed, decoded.allowed) << node;
+    EXPECT_EQ(viewed.quarantined, decoded.quarantined) << node;
+    EXPECT_EQ(viewed.limit, decoded.limit) << node;
+    EXPECT_EQ(viewed.gpu_nodes, decoded.gpu_nodes) << node;
+    EXPECT_EQ(viewed.next_expiry, decoded.next_expiry) << node;
+    EXPECT_EQ(viewed.message, decoded.message) << node;
+    return viewed;
+  };
+  // 10 GPU nodes at 50 %: n7 counts; n0..n3 are admitted, n4 is held.
+  for (const char* node : {"n0", "n1", "n2", "n3"}) EXPECT_TRUE(same(node, true).allowed);
+  const BreakerVerdict held = same("n4", true);
+  EXPECT_FALSE(held.allowed);
+  EXPECT_EQ(held.quarantined, 5);
+  // n0's record reaches the cache: it counts once, from its own start.
+  clock.Advance(absl::Seconds(1));
+  put(quarantined("n0", clock.Now()));
+  EXPECT_EQ(same("", false).quarantined, 5);
+  // Recovery lifts n7's record: it stops counting, and n4 gets in.
+  put(NodeJson("n7"));
+  EXPECT_TRUE(same("n4", true).allowed);
+  // n1..n3 age out of the window; n0's record and n4's admission a second later.
+  clock.Advance(absl::Minutes(5));
+  EXPECT_EQ(same("", false).quarantined, 2);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(same("", false).quarantined, 0);
+}
+
 TEST(CircuitBreakerTest, AbsoluteCapAndAtLeastOneNode) {
   test::FakeClock clock;
   std::vector<kube::ObjectPtr> one = {Ptr(NodeJson("only"))};
