@@ -90,8 +90,8 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
             .dry_run = options_.quarantine.dry_run},
            logger_.With({{"controller", "ttl"}})),
       loop_(
-          clock, options_.loop, [this](const std::string& key) { return Reconcile(key); },
-          logger_) {
+          clock, options_.loop, [this](const std::string& key) { return Reconcile(key); }, logger_),
+      fresh_first_([this](const std::string& name) { loop_.Enqueue(name); }) {
   informers_.events().AddEventHandlers(
       {.on_add = [this](const nlohmann::json& object) { OnEvent(object); },
        .on_update = [this](const nlohmann::json&,
@@ -155,6 +155,13 @@ void HealthEventController::Stop() {
   informers_.Stop();
 }
 
+void HealthEventController::Enqueue(const kube::HealthEvent& event) {
+  const std::string name = event.metadata().name();
+  // Marked before it is queued, so the worker that picks it up unmarks it.
+  if (!event.HasPhase()) fresh_first_.Queued(name);
+  loop_.Enqueue(name);
+}
+
 void HealthEventController::EnqueueEventsOn(const std::string& node) {
   if (node.empty()) return;
   absl::StatusOr<std::vector<kube::ObjectPtr>> events =
@@ -162,7 +169,7 @@ void HealthEventController::EnqueueEventsOn(const std::string& node) {
   if (!events.ok()) return;
   for (const kube::ObjectPtr& object : *events) {
     const kube::HealthEvent event(object);
-    if (!kube::IsTerminal(event.phase())) loop_.Enqueue(event.metadata().name());
+    if (!kube::IsTerminal(event.phase())) Enqueue(event);
   }
 }
 
@@ -182,9 +189,9 @@ void HealthEventController::OnNodeUpdate(const nlohmann::json& old_node,
 }
 
 void HealthEventController::OnEvent(const nlohmann::json& object) {
-  loop_.Enqueue(NameOf(object));
-  // A healthy signal, or a fault that ended, concerns the node's other events.
   const kube::HealthEvent event(object);
+  Enqueue(event);
+  // A healthy signal, or a fault that ended, concerns the node's other events.
   if (event.is_healthy() || (event.HasPhase() && kube::IsTerminal(event.phase()))) {
     EnqueueEventsOn(event.node_name());
   }
@@ -199,6 +206,7 @@ void HealthEventController::OnTtlConfig(const nlohmann::json* config_map) {
 }
 
 absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::string& name) {
+  fresh_first_.Started(name);
   kube::ObjectPtr object = informers_.events().cache().Get(name);
   if (!object) {
     quarantine_.Forget(name);
@@ -216,6 +224,10 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
       change.phase = kube::HealthEventPhase::kNew;
       NVSX_ASSIGN_OR_RETURN(event, writer_.Apply(event, change));
       continue;
+    }
+    // Past New, an event waits while events not looked at yet do.
+    if (event.phase() != kube::HealthEventPhase::kNew && fresh_first_.StepAside(name)) {
+      return ReconcileResult::Done();
     }
     absl::StatusOr<StepResult> step;
     switch (event.phase()) {
@@ -240,12 +252,6 @@ absl::StatusOr<ReconcileResult> HealthEventController::Reconcile(const std::stri
     if (!step.ok()) return step.status();
     if (!step->advanced) return step->next;
     event = *std::move(step->advanced);
-    if (loop_.Waiting()) {
-      // Other events wait: this one goes to the back of the queue, so a
-      // burst quarantines every node before it drains or remediates any.
-      loop_.Enqueue(name);
-      return ReconcileResult::Done();
-    }
   }
   return ReconcileResult::Done();
 }

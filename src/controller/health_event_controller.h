@@ -11,6 +11,7 @@
 #include "controller/drain_controller.h"
 #include "controller/drain_policy.h"
 #include "controller/event_writer.h"
+#include "controller/fresh_events_first.h"
 #include "controller/quarantine_controller.h"
 #include "controller/quarantine_decision.h"
 #include "controller/reconcile_loop.h"
@@ -50,9 +51,8 @@ struct HealthEventControllerOptions {
 //   Remediated  -> RecoveryController    -> Resolved
 //   Resolved, Failed, Cancelled -> TtlController -> deleted when the policy says
 // An event that moves on is handed to the next phase's controller in the
-// same pass, unless other events wait: then it goes to the back of the
-// queue, so in a burst every node is quarantined (cordoned) before any is
-// drained. The New write and the quarantine always share a pass.
+// same pass. In a burst, events not looked at yet go first
+// (FreshEventsFirst): every failing node is cordoned before any is drained.
 class HealthEventController {
  public:
   // `client` and `clock` must outlive the controller; `recorder` and
@@ -83,6 +83,7 @@ class HealthEventController {
   ReconcileLoopStats loop_stats() const { return loop_.stats(); }
 
  private:
+  void Enqueue(const kube::HealthEvent& event);
   void EnqueueEventsOn(const std::string& node);
   void WakeBreakerWaiters();
   void OnNodeUpdate(const nlohmann::json& old_node, const nlohmann::json& new_node);
@@ -102,6 +103,7 @@ class HealthEventController {
   RecoveryController recovery_;
   TtlController ttl_;
   ReconcileLoop loop_;
+  FreshEventsFirst fresh_first_;
   bool started_ = false;
 };
 

@@ -56,8 +56,6 @@ class ReconcileLoop {
 
   void Enqueue(const std::string& key) { queue_.Add(key); }
   void EnqueueAfter(const std::string& key, absl::Duration delay) { queue_.AddAfter(key, delay); }
-  // True when keys are ready and waiting for a worker.
-  bool Waiting() { return queue_.Len() > 0; }
 
   // Starts the workers. Once.
   void Start();

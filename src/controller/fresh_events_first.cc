@@ -1,0 +1,32 @@
+#include "controller/fresh_events_first.h"
+
+#include <utility>
+
+namespace nvsx::controller {
+
+FreshEventsFirst::FreshEventsFirst(std::function<void(const std::string&)> enqueue)
+    : enqueue_(std::move(enqueue)) {}
+
+void FreshEventsFirst::Queued(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fresh_.insert(name);
+}
+
+void FreshEventsFirst::Started(const std::string& name) {
+  std::set<std::string> resume;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fresh_.erase(name);
+    if (fresh_.empty()) resume.swap(aside_);
+  }
+  for (const std::string& event : resume) enqueue_(event);
+}
+
+bool FreshEventsFirst::StepAside(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fresh_.empty()) return false;
+  aside_.insert(name);
+  return true;
+}
+
+}  // namespace nvsx::controller
