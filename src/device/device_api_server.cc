@@ -59,8 +59,8 @@ absl::StatusOr<std::unique_ptr<DeviceApiServer>> DeviceApiServer::Start(
   const DeviceApiServerOptions& opts = server->options_;
   NVSX_ASSIGN_OR_RETURN(server->metrics_, DeviceMetrics::Create(&server->registry_));
   server->service_ = std::make_unique<GpuServiceImpl>(
-      GpuServiceImpl::Deps{&server->cache_, &server->broadcaster_, &server->gate_,
-                           &server->heartbeats_, server->metrics_.get(), clock});
+      GpuServiceImpl::Deps{&server->cache_, &server->broadcaster_, &server->watch_writes_,
+                           &server->gate_, &server->heartbeats_, server->metrics_.get(), clock});
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(opts.max_message_bytes);

@@ -20,6 +20,7 @@
 #include "device/heartbeat_monitor.h"
 #include "device/readiness_gate.h"
 #include "device/watch_broadcaster.h"
+#include "device/watch_write_queue.h"
 
 namespace grpc {
 class Server;
@@ -76,6 +77,8 @@ class DeviceApiServer {
   GpuCache cache_;
   ReadinessGate gate_;
   HeartbeatMonitor heartbeats_;
+  // Outlives the gRPC server: watch streams post their writes here until they end.
+  WatchWriteQueue watch_writes_;
   std::unique_ptr<GpuServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::HttpServer> http_;

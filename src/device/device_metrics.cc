@@ -15,6 +15,28 @@ absl::StatusOr<core::Gauge*> NewGauge(core::MetricsRegistry* registry, std::stri
 
 }  // namespace
 
+const char* RpcMethodName(RpcMethod method) {
+  switch (method) {
+    case RpcMethod::kGetGpu:
+      return "GetGpu";
+    case RpcMethod::kListGpus:
+      return "ListGpus";
+    case RpcMethod::kWatchGpus:
+      return "WatchGpus";
+    case RpcMethod::kCreateGpu:
+      return "CreateGpu";
+    case RpcMethod::kUpdateGpu:
+      return "UpdateGpu";
+    case RpcMethod::kUpdateGpuStatus:
+      return "UpdateGpuStatus";
+    case RpcMethod::kDeleteGpu:
+      return "DeleteGpu";
+    case RpcMethod::kHeartbeat:
+      return "Heartbeat";
+  }
+  return "Unknown";
+}
+
 absl::StatusOr<std::unique_ptr<DeviceMetrics>> DeviceMetrics::Create(
     core::MetricsRegistry* registry) {
   std::unique_ptr<DeviceMetrics> metrics(new DeviceMetrics());
@@ -40,13 +62,33 @@ absl::StatusOr<std::unique_ptr<DeviceMetrics>> DeviceMetrics::Create(
   return metrics;
 }
 
-void DeviceMetrics::RecordRpc(const std::string& method, absl::StatusCode code,
-                              absl::Duration elapsed) {
-  if (auto counter = rpcs_->WithLabels({method, absl::StatusCodeToString(code)}); counter.ok()) {
-    (*counter)->Increment();
+core::Counter* DeviceMetrics::RpcCounter(RpcMethod method, absl::StatusCode code) {
+  const auto code_index = static_cast<size_t>(code);
+  std::atomic<core::Counter*>* slot =
+      code_index < kCodeCount ? &counters_[static_cast<size_t>(method)][code_index] : nullptr;
+  if (slot != nullptr) {
+    if (core::Counter* counter = slot->load(std::memory_order_acquire)) return counter;
   }
-  if (auto histogram = rpc_seconds_->WithLabels({method}); histogram.ok()) {
-    (*histogram)->Observe(absl::ToDoubleSeconds(elapsed));
+  auto counter = rpcs_->WithLabels({RpcMethodName(method), absl::StatusCodeToString(code)});
+  if (!counter.ok()) return nullptr;
+  // WithLabels returns the same child every time, so racing stores agree.
+  if (slot != nullptr) slot->store(*counter, std::memory_order_release);
+  return *counter;
+}
+
+core::Histogram* DeviceMetrics::RpcHistogram(RpcMethod method) {
+  std::atomic<core::Histogram*>& slot = histograms_[static_cast<size_t>(method)];
+  if (core::Histogram* histogram = slot.load(std::memory_order_acquire)) return histogram;
+  auto histogram = rpc_seconds_->WithLabels({RpcMethodName(method)});
+  if (!histogram.ok()) return nullptr;
+  slot.store(*histogram, std::memory_order_release);
+  return *histogram;
+}
+
+void DeviceMetrics::RecordRpc(RpcMethod method, absl::StatusCode code, absl::Duration elapsed) {
+  if (core::Counter* counter = RpcCounter(method, code)) counter->Increment();
+  if (core::Histogram* histogram = RpcHistogram(method)) {
+    histogram->Observe(absl::ToDoubleSeconds(elapsed));
   }
 }
 

@@ -34,10 +34,11 @@ void GpuCache::Commit(const char* type, Entry& entry) {
   ++resource_version_;
   entry.gpu.set_resource_version(resource_version_);
   entry.gpu.mutable_metadata()->set_resource_version(std::to_string(resource_version_));
-  const std::string_view kind(type);
-  if (kind != kDeleted) entry.added = MakeGpuEvent(kAdded, entry.gpu);
+  entry.added.reset();
   if (sink_ == nullptr) return;
-  sink_->OnGpuEvent(kind == kAdded ? entry.added : MakeGpuEvent(type, entry.gpu));
+  GpuEvent event = MakeGpuEvent(type, entry.gpu);
+  if (std::string_view(type) == kAdded) entry.added = event;
+  sink_->OnGpuEvent(event);
 }
 
 absl::StatusOr<GpuCache::CreateResult> GpuCache::Create(const v1::Gpu& gpu) {
@@ -129,7 +130,11 @@ std::vector<GpuEvent> GpuCache::ListAndSubscribe(const std::function<void()>& su
   subscribe();
   std::vector<GpuEvent> events;
   events.reserve(gpus_.size());
-  for (const auto& [name, entry] : gpus_) events.push_back(entry.added);
+  std::lock_guard<std::mutex> fill(added_mu_);
+  for (auto& [name, entry] : gpus_) {
+    if (!entry.added) entry.added = MakeGpuEvent(kAdded, entry.gpu);
+    events.push_back(entry.added);
+  }
   return events;
 }
 

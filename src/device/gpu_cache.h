@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -56,7 +57,7 @@ class GpuCache {
   // Runs `subscribe` and returns an ADDED event per GPU, before any later
   // change can be published, so a watcher sees the snapshot and then every
   // change after it, with no gap and no duplicate. The events are shared by
-  // every watcher (built once per change, not once per watcher).
+  // every watcher (built at most once per change, not once per watcher).
   std::vector<GpuEvent> ListAndSubscribe(const std::function<void()>& subscribe);
 
   int64_t resource_version() const;
@@ -65,15 +66,19 @@ class GpuCache {
  private:
   struct Entry {
     v1::Gpu gpu;
-    GpuEvent added;  // the GPU as an ADDED event, for new watchers
+    // The GPU as an ADDED event for new watchers; built when the first watcher
+    // after a change needs it. Written under mu_ exclusive, or under mu_
+    // shared together with added_mu_.
+    GpuEvent added;
   };
-  // Bumps the version onto `entry`, refreshes its ADDED event and publishes `type`.
+  // Bumps the version onto `entry`, drops its stale ADDED event and publishes `type`.
   void Commit(const char* type, Entry& entry);
 
   const GpuCacheLimits limits_;
   GpuEventSink* const sink_;
   const core::Clock* const clock_;
   mutable std::shared_mutex mu_;
+  std::mutex added_mu_;
   std::map<std::string, Entry> gpus_;
   int64_t resource_version_ = 0;
 };

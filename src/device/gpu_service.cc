@@ -11,8 +11,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::Finish(grpc::CallbackServerContext* context,
-                                                 const char* method, absl::Time started,
+                                                 RpcMethod method, absl::Time started,
                                                  const absl::Status& status) {
+  // A change starts its watch writes before the call answers (see WatchWriteQueue).
+  deps_.watch_writes->RunPending();
   deps_.metrics->RecordRpc(method, status.code(), deps_.clock->Now() - started);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
@@ -25,7 +27,7 @@ grpc::ServerUnaryReactor* GpuServiceImpl::GetGpu(grpc::CallbackServerContext* co
   const absl::Time started = deps_.clock->Now();
   auto gpu = deps_.cache->Get(request->name());
   if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
-  return Finish(context, "GetGpu", started, gpu.status());
+  return Finish(context, RpcMethod::kGetGpu, started, gpu.status());
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::ListGpus(grpc::CallbackServerContext* context,
@@ -39,14 +41,21 @@ grpc::ServerUnaryReactor* GpuServiceImpl::ListGpus(grpc::CallbackServerContext* 
     list->mutable_metadata()->set_resource_version(std::to_string(snapshot.resource_version));
     for (v1::Gpu& gpu : snapshot.gpus) *list->add_items() = std::move(gpu);
   }
-  return Finish(context, "ListGpus", started, serving);
+  return Finish(context, RpcMethod::kListGpus, started, serving);
 }
 
-grpc::ServerWriteReactor<v1::WatchGpusResponse>* GpuServiceImpl::WatchGpus(
-    grpc::CallbackServerContext* context, const v1::WatchGpusRequest*) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* GpuServiceImpl::WatchGpus(
+    grpc::CallbackServerContext*, const grpc::ByteBuffer* request) {
   absl::Status serving = deps_.gate->CheckServing();
-  deps_.metrics->RecordRpc("WatchGpus", serving.code(), absl::ZeroDuration());
-  return WatchReactor::Start(context, deps_.cache, deps_.broadcaster, serving);
+  // The request carries no option the server acts on, but it must be one.
+  grpc::ByteBuffer bytes = *request;
+  v1::WatchGpusRequest decoded;
+  if (serving.ok() &&
+      !grpc::SerializationTraits<v1::WatchGpusRequest>::Deserialize(&bytes, &decoded).ok()) {
+    serving = absl::InvalidArgumentError("WatchGpus: the request is not a WatchGpusRequest");
+  }
+  deps_.metrics->RecordRpc(RpcMethod::kWatchGpus, serving.code(), absl::ZeroDuration());
+  return WatchReactor::Start(deps_.cache, deps_.broadcaster, deps_.watch_writes, serving);
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::CreateGpu(grpc::CallbackServerContext* context,
@@ -59,7 +68,7 @@ grpc::ServerUnaryReactor* GpuServiceImpl::CreateGpu(grpc::CallbackServerContext*
     *response->mutable_gpu() = std::move(result->gpu);
     response->set_created(result->created);
   }
-  return Finish(context, "CreateGpu", started, result.status());
+  return Finish(context, RpcMethod::kCreateGpu, started, result.status());
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpu(grpc::CallbackServerContext* context,
@@ -68,7 +77,7 @@ grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpu(grpc::CallbackServerContext*
   const absl::Time started = deps_.clock->Now();
   auto gpu = deps_.cache->Update(request->gpu());
   if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
-  return Finish(context, "UpdateGpu", started, gpu.status());
+  return Finish(context, RpcMethod::kUpdateGpu, started, gpu.status());
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpuStatus(grpc::CallbackServerContext* context,
@@ -78,14 +87,14 @@ grpc::ServerUnaryReactor* GpuServiceImpl::UpdateGpuStatus(grpc::CallbackServerCo
   auto gpu =
       deps_.cache->UpdateStatus(request->name(), request->status(), request->resource_version());
   if (gpu.ok()) *response->mutable_gpu() = *std::move(gpu);
-  return Finish(context, "UpdateGpuStatus", started, gpu.status());
+  return Finish(context, RpcMethod::kUpdateGpuStatus, started, gpu.status());
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::DeleteGpu(grpc::CallbackServerContext* context,
                                                     const v1::DeleteGpuRequest* request,
                                                     google::protobuf::Empty*) {
   const absl::Time started = deps_.clock->Now();
-  return Finish(context, "DeleteGpu", started, deps_.cache->Delete(request->name()));
+  return Finish(context, RpcMethod::kDeleteGpu, started, deps_.cache->Delete(request->name()));
 }
 
 grpc::ServerUnaryReactor* GpuServiceImpl::Heartbeat(grpc::CallbackServerContext* context,
@@ -93,13 +102,13 @@ grpc::ServerUnaryReactor* GpuServiceImpl::Heartbeat(grpc::CallbackServerContext*
                                                     v1::HeartbeatResponse* response) {
   const absl::Time started = deps_.clock->Now();
   if (request->provider().empty()) {
-    return Finish(context, "Heartbeat", started,
+    return Finish(context, RpcMethod::kHeartbeat, started,
                   absl::InvalidArgumentError("heartbeat: provider is required"));
   }
   deps_.heartbeats->Beat(request->provider(),
                          {request->gpu_names().begin(), request->gpu_names().end()});
   response->set_timeout_seconds(absl::ToInt64Seconds(deps_.heartbeats->timeout()));
-  return Finish(context, "Heartbeat", started, absl::OkStatus());
+  return Finish(context, RpcMethod::kHeartbeat, started, absl::OkStatus());
 }
 
 }  // namespace nvsx::device

@@ -5,18 +5,22 @@
 #include "device/heartbeat_monitor.h"
 #include "device/readiness_gate.h"
 #include "device/watch_broadcaster.h"
+#include "device/watch_write_queue.h"
 #include "nvidia/device/v1alpha1/gpu.grpc.pb.h"
 
 namespace nvsx::device {
 
 // The gRPC GpuService over the cache, on gRPC's callback API so that a
-// thousand open watches cost reactors, not threads. All pointers must outlive
-// the service.
-class GpuServiceImpl final : public v1::GpuService::CallbackService {
+// thousand open watches cost reactors, not threads. WatchGpus is registered
+// raw: its streams send each event's bytes, serialized once for all watchers
+// (the wire format is unchanged). All pointers must outlive the service.
+class GpuServiceImpl final
+    : public v1::GpuService::WithRawCallbackMethod_WatchGpus<v1::GpuService::CallbackService> {
  public:
   struct Deps {
     GpuCache* cache;
     WatchBroadcaster* broadcaster;
+    WatchWriteQueue* watch_writes;
     ReadinessGate* gate;
     HeartbeatMonitor* heartbeats;
     DeviceMetrics* metrics;
@@ -30,8 +34,8 @@ class GpuServiceImpl final : public v1::GpuService::CallbackService {
   grpc::ServerUnaryReactor* ListGpus(grpc::CallbackServerContext* context,
                                      const v1::ListGpusRequest* request,
                                      v1::ListGpusResponse* response) override;
-  grpc::ServerWriteReactor<v1::WatchGpusResponse>* WatchGpus(
-      grpc::CallbackServerContext* context, const v1::WatchGpusRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchGpus(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* CreateGpu(grpc::CallbackServerContext* context,
                                       const v1::CreateGpuRequest* request,
                                       v1::CreateGpuResponse* response) override;
@@ -50,7 +54,7 @@ class GpuServiceImpl final : public v1::GpuService::CallbackService {
 
  private:
   // Finishes a unary call with `status` and records it in the metrics.
-  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, const char* method,
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, RpcMethod method,
                                    absl::Time started, const absl::Status& status);
 
   Deps deps_;

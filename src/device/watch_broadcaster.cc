@@ -6,66 +6,74 @@
 
 namespace nvsx::device {
 
-Subscription::Subscription(size_t queue_limit, std::function<void()> on_event)
-    : queue_limit_(queue_limit), on_event_(std::move(on_event)) {}
+std::optional<GpuEvent> Subscription::Pop() { return owner_->Take(*this); }
 
-bool Subscription::Push(const GpuEvent& event) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (overflowed_.load()) return false;
-    if (queue_.size() >= queue_limit_) {
-      queue_.clear();
-      overflowed_.store(true);
-    } else {
-      queue_.push_back(event);
-    }
-  }
-  if (on_event_) on_event_();
-  return !overflowed_.load();
-}
-
-std::optional<GpuEvent> Subscription::Pop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (queue_.empty()) return std::nullopt;
-  GpuEvent event = std::move(queue_.front());
-  queue_.pop_front();
-  return event;
-}
+bool Subscription::pending() const { return owner_->HasPending(*this); }
 
 WatchBroadcaster::WatchBroadcaster(size_t queue_limit, size_t max_subscribers)
-    : queue_limit_(queue_limit), max_subscribers_(max_subscribers) {}
+    : queue_limit_(queue_limit),
+      max_subscribers_(max_subscribers),
+      log_(std::max<size_t>(queue_limit, 1)) {}
 
 absl::StatusOr<std::shared_ptr<Subscription>> WatchBroadcaster::Subscribe(
     std::function<void()> on_event) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
   if (subscribers_.size() >= max_subscribers_) {
     return absl::ResourceExhaustedError(core::StrCat("too many watches: ", max_subscribers_,
                                                      " are open, the most this server allows"));
   }
-  auto subscription = std::make_shared<Subscription>(queue_limit_, std::move(on_event));
+  std::shared_lock log_lock(log_mu_);
+  auto subscription = std::make_shared<Subscription>(this, head_, std::move(on_event));
   subscribers_.push_back(subscription);
   return subscription;
 }
 
 void WatchBroadcaster::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {
-  std::lock_guard<std::mutex> lock(mu_);
-  subscription->Close();
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  subscription->closed_.store(true);
   std::erase(subscribers_, subscription);
 }
 
 void WatchBroadcaster::OnGpuEvent(const GpuEvent& event) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto overflowed = [&](const std::shared_ptr<Subscription>& subscription) {
-    if (subscription->Push(event)) return false;
-    subscription->Close();
-    ++dropped_;
-    return true;
-  };
-  std::erase_if(subscribers_, overflowed);
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  std::vector<std::shared_ptr<Subscription>> dropped;
+  {
+    std::unique_lock log_lock(log_mu_);
+    // Whoever is already queue_limit_ behind would fall further: drop it
+    // before its oldest event's slot is reused.
+    std::erase_if(subscribers_, [&](const std::shared_ptr<Subscription>& subscription) {
+      if (head_ - subscription->next_ < queue_limit_) return false;
+      subscription->overflowed_.store(true);
+      subscription->closed_.store(true);
+      dropped.push_back(subscription);
+      return true;
+    });
+    log_[head_ % log_.size()] = event;
+    ++head_;
+  }
+  dropped_ += dropped.size();
+  for (const auto& subscription : subscribers_) {
+    if (subscription->on_event_) subscription->on_event_();
+  }
+  for (const auto& subscription : dropped) {
+    if (subscription->on_event_) subscription->on_event_();
+  }
+}
+
+std::optional<GpuEvent> WatchBroadcaster::Take(Subscription& subscription) {
+  std::shared_lock lock(log_mu_);
+  // A dropped subscription's slots may already hold newer events.
+  if (subscription.overflowed_.load() || subscription.next_ == head_) return std::nullopt;
+  return log_[subscription.next_++ % log_.size()];
+}
+
+bool WatchBroadcaster::HasPending(const Subscription& subscription) const {
+  std::shared_lock lock(log_mu_);
+  return !subscription.overflowed_.load() && subscription.next_ != head_;
 }
 
 WatchBroadcasterStats WatchBroadcaster::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
   return {subscribers_.size(), dropped_};
 }
 

@@ -2,11 +2,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,30 +14,32 @@
 
 namespace nvsx::device {
 
-// One watcher's bounded queue. A watcher that lets the queue reach its limit
-// is dropped: the queue is cleared, overflowed() turns true and no more events
-// arrive, so a slow reader never holds events (or memory) for the others.
+class WatchBroadcaster;
+
+// One watcher's place in its broadcaster's event log. A watcher may fall at
+// most the queue limit behind; the event that would put it further behind
+// drops it instead: overflowed() turns true and Pop() returns nothing more, so
+// a slow reader never holds events (or memory) for the others. One consumer at
+// a time may Pop(); the broadcaster must outlive the subscription's use.
 class Subscription {
  public:
-  // `on_event` runs after each push (outside the queue lock) so the consumer
-  // can start a write; it must not block.
-  Subscription(size_t queue_limit, std::function<void()> on_event);
-
-  // Next queued event, if any.
+  // The next event, if any.
   std::optional<GpuEvent> Pop();
+  // Whether Pop() has an event to return.
+  bool pending() const;
   bool overflowed() const { return overflowed_.load(); }
   bool closed() const { return closed_.load(); }
 
+  // Use WatchBroadcaster::Subscribe.
+  Subscription(WatchBroadcaster* owner, uint64_t next, std::function<void()> on_event)
+      : owner_(owner), on_event_(std::move(on_event)), next_(next) {}
+
  private:
   friend class WatchBroadcaster;
-  // Returns false when this push overflowed the queue.
-  bool Push(const GpuEvent& event);
-  void Close() { closed_.store(true); }
 
-  const size_t queue_limit_;
+  WatchBroadcaster* const owner_;
   const std::function<void()> on_event_;
-  std::mutex mu_;
-  std::deque<GpuEvent> queue_;
+  uint64_t next_;  // sequence of the next event to take; guarded by the owner's log_mu_
   std::atomic<bool> overflowed_{false};
   std::atomic<bool> closed_{false};
 };
@@ -47,24 +49,43 @@ struct WatchBroadcasterStats {
   uint64_t dropped = 0;
 };
 
-// Fans cache changes out to every subscription.
+// Fans cache changes out to every subscription through one shared log of the
+// last `queue_limit` events: publishing appends once, whatever the number of
+// watchers, and each watcher reads the log at its own position.
 class WatchBroadcaster final : public GpuEventSink {
  public:
   WatchBroadcaster(size_t queue_limit, size_t max_subscribers);
 
-  // RESOURCE_EXHAUSTED when max_subscribers are already watching.
+  // `on_event` runs after each event is published (also the one that drops the
+  // subscription, so its consumer learns of it), on the publishing thread. It
+  // must be quick; it may call Pop() but not Subscribe(), Unsubscribe() or
+  // stats(). RESOURCE_EXHAUSTED when max_subscribers are already watching.
   absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(std::function<void()> on_event);
+  // After it returns, the subscription's on_event no longer runs.
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
   void OnGpuEvent(const GpuEvent& event) override;
   WatchBroadcasterStats stats() const;
 
  private:
+  friend class Subscription;
+  std::optional<GpuEvent> Take(Subscription& subscription);
+  bool HasPending(const Subscription& subscription) const;
+
   const size_t queue_limit_;
   const size_t max_subscribers_;
-  mutable std::mutex mu_;
+
+  // Guards the subscriber list; held while on_event callbacks run, so that
+  // Unsubscribe() waits for them. Taken before log_mu_.
+  mutable std::mutex subscribers_mu_;
   std::vector<std::shared_ptr<Subscription>> subscribers_;
   uint64_t dropped_ = 0;
+
+  // Guards the log and every subscription's position: exclusive to publish,
+  // shared to read.
+  mutable std::shared_mutex log_mu_;
+  std::vector<GpuEvent> log_;  // event number `seq` lives at log_[seq % log_.size()]
+  uint64_t head_ = 0;          // number of the next event published
 };
 
 }  // namespace nvsx::device

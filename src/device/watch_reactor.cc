@@ -4,83 +4,87 @@
 
 namespace nvsx::device {
 
-WatchReactor* WatchReactor::Start(grpc::CallbackServerContext*, GpuCache* cache,
-                                  WatchBroadcaster* broadcaster, const absl::Status& refuse) {
-  auto* reactor = new WatchReactor(broadcaster);
+WatchReactor* WatchReactor::Start(GpuCache* cache, WatchBroadcaster* broadcaster,
+                                  WatchWriteQueue* writes, const absl::Status& refuse) {
+  auto* reactor = new WatchReactor(broadcaster, writes);
   absl::Status status = refuse;
-  std::vector<GpuEvent> snapshot;
   if (status.ok()) {
-    // Events published from here on reach the subscription; MaybeWrite ignores
-    // them until the snapshot is queued (started_), so the order holds.
-    snapshot = cache->ListAndSubscribe([&] {
-      auto subscription = broadcaster->Subscribe([reactor] { reactor->MaybeWrite(); });
+    // Events published from here on reach the subscription; the turn is held
+    // until the snapshot is queued, so they follow it in order.
+    reactor->initial_ = cache->ListAndSubscribe([&] {
+      auto subscription = broadcaster->Subscribe([reactor] { reactor->OnEvent(); });
       status = subscription.status();
       if (subscription.ok()) reactor->subscription_ = *std::move(subscription);
     });
   }
-  std::unique_lock<std::mutex> lock(reactor->mu_);
   if (!status.ok()) {
-    reactor->FinishLocked(lock, ToGrpcStatus(status));
+    reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
-  reactor->initial_.assign(snapshot.begin(), snapshot.end());
-  reactor->started_ = true;
-  lock.unlock();
-  reactor->MaybeWrite();
+  reactor->WriteNextOrRelease();
   return reactor;
 }
 
-void WatchReactor::MaybeWrite() {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!started_ || writing_ || finished_) return;
-  if (cancelled_) {
-    FinishLocked(lock, grpc::Status::CANCELLED);
-    return;
+void WatchReactor::OnEvent() {
+  if (!turn_->held.exchange(true)) writes_->Post([this] { WriteNextOrRelease(); });
+}
+
+GpuEvent WatchReactor::NextEvent() {
+  if (initial_sent_ < initial_.size()) {
+    GpuEvent next = std::move(initial_[initial_sent_++]);
+    if (initial_sent_ == initial_.size()) {
+      initial_.clear();
+      initial_.shrink_to_fit();
+      initial_sent_ = 0;
+    }
+    return next;
   }
-  GpuEvent next;
-  if (!initial_.empty()) {
-    next = std::move(initial_.front());
-    initial_.pop_front();
-  } else if (auto live = subscription_->Pop()) {
-    next = std::move(*live);
-  } else if (subscription_->overflowed()) {
-    FinishLocked(lock, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                    "watch dropped: the client fell too far behind; "
-                                    "list the GPUs again and start a new watch"));
-    return;
-  } else {
-    return;
+  if (auto live = subscription_->Pop()) return *std::move(live);
+  return nullptr;
+}
+
+void WatchReactor::WriteNextOrRelease() {
+  for (;;) {
+    if (turn_->cancelled.load()) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    if (GpuEvent next = NextEvent()) {
+      in_flight_ = std::move(next);
+      StartWrite(&in_flight_->wire());
+      return;
+    }
+    if (subscription_->overflowed()) {
+      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "watch dropped: the client fell too far behind; "
+                          "list the GPUs again and start a new watch"));
+      return;
+    }
+    const std::shared_ptr<Turn> turn = turn_;
+    const std::shared_ptr<Subscription> subscription = subscription_;
+    turn->held.store(false);
+    // From here `this` may be gone. An event or a cancellation that came after
+    // the checks above found the turn taken and left it to us: take it back
+    // unless someone else did. Holding it again means nobody finished the
+    // stream meanwhile (finishing keeps the turn), so `this` is still alive.
+    const bool more =
+        turn->cancelled.load() || subscription->pending() || subscription->overflowed();
+    if (!more || turn->held.exchange(true)) return;
   }
-  writing_ = true;
-  in_flight_ = std::move(next);
-  lock.unlock();
-  StartWrite(in_flight_.get());
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    writing_ = false;
-    in_flight_.reset();
-    if (!ok) {
-      FinishLocked(lock, grpc::Status(grpc::StatusCode::UNAVAILABLE, "watch stream broke"));
-      return;
-    }
+  in_flight_.reset();
+  if (!ok) {
+    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "watch stream broke"));
+    return;
   }
-  MaybeWrite();
+  WriteNextOrRelease();
 }
 
 void WatchReactor::OnCancel() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cancelled_ = true;
-  if (!writing_) FinishLocked(lock, grpc::Status::CANCELLED);
-}
-
-void WatchReactor::FinishLocked(std::unique_lock<std::mutex>& lock, const grpc::Status& status) {
-  if (finished_) return;
-  finished_ = true;
-  lock.unlock();
-  Finish(status);
+  turn_->cancelled.store(true);
+  if (!turn_->held.exchange(true)) Finish(grpc::Status::CANCELLED);
 }
 
 void WatchReactor::OnDone() {
