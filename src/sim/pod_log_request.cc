@@ -15,6 +15,11 @@ namespace {
 using nlohmann::json;
 
 constexpr char kText[] = "text/plain";
+// The same media type (they match case-insensitively, RFC 2045) for a
+// followed log: httplib gzips "text/..." responses for clients that accept it
+// (Go's and Python's do), and its compressor would hold every line back until
+// the stream ends. This spelling it leaves alone, as the real server's stream is.
+constexpr char kStreamedText[] = "Text/plain";
 // How long one read of a followed log waits before the server looks at the
 // client and its own stopping flag again.
 constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
@@ -217,7 +222,7 @@ absl::Status ServePodLog(PodLogs& logs, const json& pod, const httplib::Request&
   auto follow =
       std::make_shared<Follow>(Follow{*std::move(cursor), params.timestamps, params.limit_bytes});
   response.set_chunked_content_provider(
-      kText, [&logs, &stopping, follow](size_t, httplib::DataSink& sink) {
+      kStreamedText, [&logs, &stopping, follow](size_t, httplib::DataSink& sink) {
         while (!stopping) {
           bool ended = false;
           std::vector<LogLine> lines = logs.Read(follow->cursor, kFollowPoll, &ended);
