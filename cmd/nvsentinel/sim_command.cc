@@ -115,6 +115,7 @@ int Run(const SimFlags& flags, const core::Environment& env) {
   sim::SimKubeletOptions kubelet_options;
   for (int i = 0; i < flags.nodes; ++i)
     kubelet_options.nodes.push_back(sim::SimNodeName(cluster, i));
+  kubelet_options.pod_logs = &server.pod_logs();  // `kubectl logs` shows what the pods print
   sim::SimKubelet kubelet(&clock, &server.store(), kubelet_options);
   if (absl::Status started = kubelet.Start(); !started.ok()) return ReportError(kProgram, started);
   sim::WorkloadOptions workload;

@@ -62,4 +62,12 @@ absl::StatusOr<std::unique_ptr<kube::RestClient>> NvsxContext::Connect() {
   return kube::ConnectLikeKubectl(load, std::move(options));
 }
 
+op::MongoShellOptions NvsxContext::MongoShell() const {
+  op::MongoShellOptions options;
+  if (!kubeconfig.empty()) options.kubeconfig = fs::absolute(kubeconfig).string();
+  options.context = kube_context;
+  options.env = env;
+  return options;
+}
+
 }  // namespace nvsx::cmd

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/environment.h"
 #include "kube/rest_client.h"
+#include "nvsx/mongo_shell.h"
 #include "nvsx/run_store.h"
 #include "nvsx/runbook_catalog.h"
 
@@ -35,6 +36,10 @@ struct NvsxContext {
 
   // A client for the cluster, configured as kubectl would be.
   absl::StatusOr<std::unique_ptr<kube::RestClient>> Connect();
+
+  // How kubectl reaches NVSentinel's legacy MongoDB: the same kubeconfig and
+  // context as Connect(), the default namespace, pod selector and database.
+  op::MongoShellOptions MongoShell() const;
 };
 
 }  // namespace nvsx::cmd

@@ -90,7 +90,8 @@ int RunRunbook(NvsxContext& context, const std::string& slug, const RunFlags& fl
   std::unique_ptr<op::ClusterWatch> cluster;
   if (client.ok()) {
     cluster =
-        std::make_unique<op::ClusterWatch>(client->get(), &context.clock, core::Logger::Discard());
+        std::make_unique<op::ClusterWatch>(client->get(), &context.clock, core::Logger::Discard(),
+                                           op::StreamWatchOptions{.mongo = context.MongoShell()});
   }
   op::Runner runner(&*runbook, options, cluster.get(), &renderer, &context.clock);
   op::RunOutcome outcome;

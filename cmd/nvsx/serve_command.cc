@@ -1,6 +1,7 @@
 // nvsx serve: fires runbooks from webhooks (--mode webhook) or from new fatal
-// HealthEvents (--mode watch), records every accepted trigger, and serves
-// run state and metrics over HTTP.
+// HealthEvents (--mode watch; --source mongodb reads NVSentinel's legacy
+// MongoDB instead), records every accepted trigger, and serves run state and
+// metrics over HTTP.
 #include <unistd.h>
 
 #include <atomic>
@@ -13,11 +14,13 @@
 #include "core/file_io.h"
 #include "core/http_server.h"
 #include "core/metrics.h"
+#include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "core/text.h"
 #include "nvsx/commands.h"
 #include "nvsx/runner.h"
 #include "nvsx/serve/dispatcher.h"
+#include "nvsx/serve/health_event_mongo_poll.h"
 #include "nvsx/serve/health_event_watch.h"
 #include "nvsx/serve/runner_executor.h"
 #include "nvsx/serve/serve_metrics.h"
@@ -40,7 +43,15 @@ struct ServeFlags {
   size_t max_queued = 10'000;
   size_t max_body_bytes = 64 * 1024;
   std::string signature_window = "5m";
-  int poll_interval = 0;  // accepted for the original's users; watch mode is event-driven
+  std::string source = "healthevents";
+  int poll_interval = 10;  // seconds; --source mongodb polls, HealthEvents are watched
+  std::string mongodb_namespace = "nvsentinel";
+  std::string mongodb_pod;
+  std::string mongodb_selector = "app.kubernetes.io/name=mongodb";
+  std::string mongodb_container;
+  std::string mongodb_database = "nvsentinel";
+  std::string mongodb_collection = "HealthEvents";
+  std::string mongodb_lookback = "15m";
   bool events = false;
   bool fsync = false;
 };
@@ -63,6 +74,30 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
       MakeStderrLogger(context.log_level, context.env, &context.clock);
   if (!logger.ok()) return ReportError(kProgram, logger.status());
   const bool watch = flags.mode == "watch" || flags.mode == "poll";
+  const bool mongodb = flags.source == "mongodb";
+  if (mongodb && !watch) {
+    return ReportError(
+        kProgram, absl::InvalidArgumentError("--source mongodb: only with --mode watch (or poll); "
+                                             "webhook mode takes its triggers from requests"));
+  }
+  serve::MongoPollOptions mongo;
+  if (mongodb) {
+    absl::StatusOr<absl::Duration> lookback =
+        ParseDurationFlag("--mongodb-lookback", flags.mongodb_lookback);
+    if (!lookback.ok()) return ReportError(kProgram, lookback.status());
+    mongo.lookback = *lookback;
+    mongo.interval = absl::Seconds(flags.poll_interval);
+    mongo.collection = flags.mongodb_collection;
+    if (absl::Status valid = op::CheckMongoCollection(mongo.collection); !valid.ok()) {
+      return ReportError(kProgram, core::Annotate(valid, "--mongodb-collection"));
+    }
+  }
+  mongo.shell = context.MongoShell();
+  mongo.shell.namespace_name = flags.mongodb_namespace;
+  mongo.shell.pod = flags.mongodb_pod;
+  mongo.shell.pod_selector = flags.mongodb_selector;
+  mongo.shell.container = flags.mongodb_container;
+  mongo.shell.database = flags.mongodb_database;
 
   absl::StatusOr<core::HostPort> listen = core::ParseHostPort(flags.listen);
   if (!listen.ok()) {
@@ -123,7 +158,8 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
 
   absl::StatusOr<std::unique_ptr<kube::RestClient>> client = context.Connect();
   if (!client.ok()) {
-    if (watch) return ReportError(kProgram, client.status());
+    // MongoDB is read through kubectl; only HealthEvent objects need the client.
+    if (watch && !mongodb) return ReportError(kProgram, client.status());
     logger->Warn("no cluster connection: runbook stages that watch the cluster will fail",
                  {{"error", client.status().ToString()}});
   }
@@ -135,8 +171,8 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   if (!metrics.ok()) return ReportError(kProgram, metrics.status());
 
   serve::RunnerExecutor executor(
-      {*location, state_dir, context.env, flags.events ? stdout : nullptr}, cluster, &context.clock,
-      *logger);
+      {*location, state_dir, context.env, flags.events ? stdout : nullptr, {.mongo = mongo.shell}},
+      cluster, &context.clock, *logger);
   // Ids are unique within a second for 65,536 runs; the random start keeps a
   // restart within the same second from reusing its predecessor's.
   auto counter = std::make_shared<std::atomic<uint64_t>>(std::random_device()());
@@ -162,7 +198,15 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
                               &registry, metrics->get());
   routes.Register(server);
   std::unique_ptr<serve::HealthEventWatch> events;
-  if (watch) {
+  std::unique_ptr<serve::MongoHealthEventPoll> mongo_events;
+  if (watch && mongodb) {
+    mongo_events = std::make_unique<serve::MongoHealthEventPoll>(mongo, cluster, &context.clock,
+                                                                 &dispatcher, runbooks, *logger);
+    server.AddReadinessCheck("mongodb", [poll = mongo_events.get()] {
+      return poll->HasSynced() ? absl::OkStatus()
+                               : absl::UnavailableError("MongoDB HealthEvents not read yet");
+    });
+  } else if (watch) {
     events = std::make_unique<serve::HealthEventWatch>(cluster, &context.clock, &dispatcher,
                                                        runbooks, *logger);
     server.AddReadinessCheck("healthevents", [watcher = events.get()] {
@@ -174,15 +218,19 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
     return ReportError(kProgram, started);
   }
   if (events) events->Start();
+  if (mongo_events) mongo_events->Start();
   std::fprintf(stderr, "%s: %s mode, listening on http://%s (runbooks: %zu, state: %s)\n", kProgram,
-               watch ? "watch" : "webhook", server.address().c_str(), runbooks.size(),
-               state_dir.c_str());
+               !watch    ? "webhook"
+               : mongodb ? "watch (MongoDB)"
+                         : "watch",
+               server.address().c_str(), runbooks.size(), state_dir.c_str());
   std::fflush(stderr);
 
   WaitForTerminationSignal();
   logger->Info("shutting down: no new triggers; running runs go to postmortem");
   SignalWatcher insist([](int, int) { ::_exit(kExitInterrupted); });
   if (events) events->Stop();
+  if (mongo_events) mongo_events->Stop();
   server.Stop();
   dispatcher.Shutdown();
   return kExitOk;
@@ -198,9 +246,10 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       "webhook: POST /webhook with {\"runbook\", \"target_node\", \"source\"}, an Alertmanager\n"
       "webhook or a PagerDuty V3 webhook -> 202 {\"status\":\"fired\",\"run\":ID}; GET /runs/ID,\n"
       "/healthz, /readyz, /metrics. watch (alias poll): watches HealthEvents and fires the\n"
-      "matching runbook once per new fatal event. The original's MongoDB source is not\n"
-      "supported: watch HealthEvent objects instead. Accepted triggers are kept in the state\n"
-      "folder's runs.db; runs a previous process left unfinished are marked interrupted.");
+      "matching runbook once per new fatal event; --source mongodb reads them from\n"
+      "NVSentinel's legacy MongoDB instead (kubectl exec ... mongosh, every --poll-interval).\n"
+      "Accepted triggers are kept in the state folder's runs.db; runs a previous process left\n"
+      "unfinished are marked interrupted.");
   command->add_option("--mode", flags->mode, "webhook, watch, or poll (the same as watch)")
       ->check(CLI::IsMember({"webhook", "watch", "poll"}))
       ->capture_default_str();
@@ -235,8 +284,41 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
                    "Larger request bodies are refused with 413")
       ->check(CLI::Range(256, 16 * 1024 * 1024))
       ->capture_default_str();
-  command->add_option("--poll-interval", flags->poll_interval,
-                      "Accepted for the original's users; watch mode is event-driven");
+  command
+      ->add_option("--source", flags->source,
+                   "Where watch mode reads HealthEvents: healthevents (the objects, watched) or "
+                   "mongodb (NVSentinel's legacy MongoDB, polled through kubectl exec mongosh)")
+      ->check(CLI::IsMember({"healthevents", "mongodb"}))
+      ->capture_default_str();
+  command
+      ->add_option("--poll-interval", flags->poll_interval,
+                   "Seconds between MongoDB queries with --source mongodb (HealthEvent objects "
+                   "are watched, not polled)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  command
+      ->add_option("--mongodb-namespace", flags->mongodb_namespace,
+                   "Namespace of NVSentinel's MongoDB pod")
+      ->capture_default_str();
+  command->add_option(
+      "--mongodb-pod", flags->mongodb_pod,
+      "The MongoDB pod (default: the first Running pod --mongodb-selector matches)");
+  command
+      ->add_option("--mongodb-selector", flags->mongodb_selector,
+                   "Label selector of the MongoDB pods")
+      ->capture_default_str();
+  command->add_option("--mongodb-container", flags->mongodb_container,
+                      "Container of the MongoDB pod that has mongosh (default: kubectl's choice)");
+  command->add_option("--mongodb-database", flags->mongodb_database, "Database of the collection")
+      ->capture_default_str();
+  command
+      ->add_option("--mongodb-collection", flags->mongodb_collection,
+                   "Collection holding the HealthEvent documents")
+      ->capture_default_str();
+  command
+      ->add_option("--mongodb-lookback", flags->mongodb_lookback,
+                   "At start, documents this recent are read (fired ones are not fired again)")
+      ->capture_default_str();
   command->add_flag("--events", flags->events, "Print every run's events as JSON lines");
   command->add_flag("--fsync", flags->fsync,
                     "Flush each accepted trigger to disk before answering: survives a power "

@@ -105,15 +105,11 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
   if (options.allow_bookmarks) query.emplace_back("allowWatchBookmarks", "true");
   query.emplace_back("timeoutSeconds", core::StrCat(absl::ToInt64Seconds(options.server_timeout)));
   const std::string path = ResourcePath(ref);
-  HttpRequest request = NewRequest("GET", path, query);
-  // The server closes the stream at server_timeout; the client gives it a margin.
-  request.timeout = options.server_timeout + absl::Seconds(30);
-  request.cancel = options.cancel;
   WatchDecoder decoder;
   absl::Status stream_error;
   bool stopped = false;
   std::vector<WatchEvent> events;
-  request.on_body = [&](std::string_view bytes) {
+  auto on_bytes = [&](std::string_view bytes) {
     events.clear();
     stream_error = decoder.Feed(bytes, &events);
     for (const WatchEvent& event : events) {
@@ -124,20 +120,38 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
     }
     return stream_error.ok();
   };
+  // The server closes the stream at server_timeout; the client gives it a margin.
+  const absl::Status streamed = Stream(
+      path, query,
+      {.timeout = options.server_timeout + absl::Seconds(30), .cancel = options.cancel}, on_bytes);
+  if (options.cancel != nullptr && options.cancel->cancelled()) return absl::OkStatus();
+  if (!streamed.ok()) return streamed;
+  if (!stream_error.ok()) return core::Annotate(stream_error, core::StrCat("watch ", path));
+  if (stopped) return absl::OkStatus();
+  return decoder.Finish();
+}
+
+absl::Status RestClient::Stream(const std::string& path, const QueryParams& query,
+                                const StreamOptions& options,
+                                const std::function<bool(std::string_view)>& on_bytes) {
+  HttpRequest request = NewRequest("GET", path, query);
+  for (auto& [name, value] : request.headers) {
+    if (name == "Accept") value = options.accept;
+  }
+  request.timeout = options.timeout;
+  request.cancel = options.cancel;
+  request.on_body = on_bytes;
   limiter_.Accept();
   auto credentials = credentials_.Get();
   if (!credentials.ok()) return credentials.status();
   bool maybe_sent = false;
   auto response = transport_.Do(request, *credentials, &maybe_sent);
-  if (options.cancel != nullptr && options.cancel->cancelled()) return absl::OkStatus();
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) {
     return DecodeApiError(response->status, response->body, response->Header("retry-after"))
         .ToStatus();
   }
-  if (!stream_error.ok()) return core::Annotate(stream_error, core::StrCat("watch ", path));
-  if (stopped) return absl::OkStatus();
-  return decoder.Finish();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<nlohmann::json> RestClient::Do(const std::string& method, const std::string& path,

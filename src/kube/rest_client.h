@@ -67,6 +67,15 @@ struct WatchOptions {
   const CancelToken* cancel = nullptr;
 };
 
+// A streamed GET (a watch, a followed log).
+struct StreamOptions {
+  absl::Duration timeout = absl::InfiniteDuration();  // the whole request
+  // When set, Cancel() ends the stream promptly from any thread; the call
+  // then returns a Cancelled status.
+  const CancelToken* cancel = nullptr;
+  std::string accept = "application/json";  // the Accept header
+};
+
 enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };
 
 struct PatchOptions {
@@ -126,6 +135,14 @@ class RestClient {
   // the caller's decision.
   absl::Status Watch(const ResourceRef& ref, const WatchOptions& options,
                      const std::function<bool(const WatchEvent&)>& handler);
+
+  // GETs `path` and hands the body of a 2xx answer to `on_bytes` chunk by
+  // chunk as it arrives. Returns OK when the server ends the body or
+  // `on_bytes` returns false; the decoded API error for any other answer; a
+  // connection error when it breaks. Rate limited; one attempt.
+  absl::Status Stream(const std::string& path, const QueryParams& query,
+                      const StreamOptions& options,
+                      const std::function<bool(std::string_view)>& on_bytes);
 
   // A request with any method, path (from ResourcePath) and body; the JSON
   // answer, or the decoded error. `content_type` applies when body is set.

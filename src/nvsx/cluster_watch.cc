@@ -9,8 +9,11 @@
 namespace nvsx::op {
 
 ClusterWatch::ClusterWatch(kube::RestClient* client, core::WaitableClock* clock,
-                           core::Logger logger)
-    : client_(client), clock_(clock), logger_(std::move(logger)) {}
+                           core::Logger logger, StreamWatchOptions streams)
+    : client_(client),
+      clock_(clock),
+      logger_(std::move(logger)),
+      stream_options_(std::move(streams)) {}
 
 ClusterWatch::~ClusterWatch() { Close(); }
 
@@ -67,6 +70,44 @@ ObjectList ClusterWatch::Objects(const WatchSource& source) const {
   return it->second->cache().List();
 }
 
+absl::Status ClusterWatch::OpenStream(const WatchClause& clause, absl::Time deadline) {
+  const std::string key = StreamKey(clause);
+  std::unique_lock lock(mu_);
+  if (streams_.contains(key)) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<StreamWatch>> stream = NewStreamWatch(
+      clause, stream_options_, client_, clock_, [this] { Changed(); },
+      logger_.With({{"watch", key}}));
+  if (!stream.ok()) return stream.status();
+  StreamWatch* started = stream->get();
+  streams_.emplace(key, *std::move(stream));
+  lock.unlock();
+  absl::Status status = started->Start(deadline);
+  if (!status.ok()) {
+    // A later stage with the same clause tries afresh.
+    std::unique_ptr<StreamWatch> failed;
+    lock.lock();
+    if (auto it = streams_.find(key); it != streams_.end() && it->second.get() == started) {
+      failed = std::move(it->second);
+      streams_.erase(it);
+    }
+    lock.unlock();
+    if (failed) failed->Stop();
+  }
+  return status;
+}
+
+WatchVerdict ClusterWatch::StreamVerdict(const WatchClause& clause) const {
+  const StreamWatch* stream = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(StreamKey(clause));
+    if (it != streams_.end()) stream = it->second.get();
+  }
+  // Streams stay until Close, which the runner does not call while it judges.
+  if (stream == nullptr) return {false, "not watching yet"};
+  return stream->Verdict();
+}
+
 uint64_t ClusterWatch::generation() const {
   std::lock_guard lock(mu_);
   return generation_;
@@ -94,11 +135,14 @@ void ClusterWatch::Changed() {
 
 void ClusterWatch::Close() {
   std::map<std::string, std::unique_ptr<kube::Informer>> informers;
+  std::map<std::string, std::unique_ptr<StreamWatch>> streams;
   {
     std::lock_guard lock(mu_);
     informers.swap(informers_);
+    streams.swap(streams_);
   }
   for (auto& [key, informer] : informers) informer->Stop();
+  for (auto& [key, stream] : streams) stream->Stop();
 }
 
 }  // namespace nvsx::op

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/logger.h"
 #include "kube/rest_client.h"
+#include "nvsx/stream_watch.h"
 #include "nvsx/watch_evaluation.h"
 #include "nvsx/watch_source.h"
 
@@ -25,14 +26,17 @@ class Informer;
 namespace nvsx::op {
 
 // The live view of the cluster a run judges its watch clauses against: one
-// Kubernetes informer (list, then watch) per distinct source, kept open for
-// the whole run, and a change counter the runner sleeps on. A stage passes
-// within milliseconds of the change it waits for, at the cost of one
-// connection per source instead of a kubectl process per poll.
+// Kubernetes informer (list, then watch) per distinct source, and one stream
+// watch (followed container logs, a MongoDB poll) per distinct stream
+// clause, kept open for the whole run, and a change counter the runner
+// sleeps on. A stage passes within milliseconds of the change it waits for,
+// at the cost of one connection per source instead of a kubectl process per
+// poll.
 class ClusterWatch {
  public:
   // `client` and `clock` must outlive it.
-  ClusterWatch(kube::RestClient* client, core::WaitableClock* clock, core::Logger logger);
+  ClusterWatch(kube::RestClient* client, core::WaitableClock* clock, core::Logger logger,
+               StreamWatchOptions streams = {});
   ~ClusterWatch();
   ClusterWatch(const ClusterWatch&) = delete;
   ClusterWatch& operator=(const ClusterWatch&) = delete;
@@ -48,6 +52,12 @@ class ClusterWatch {
   // The source's current objects (empty before Open).
   ObjectList Objects(const WatchSource& source) const;
 
+  // Starts the stream a log, training-log or mongo-event clause reads, unless
+  // an equal clause did; fails when it cannot begin before `deadline`.
+  absl::Status OpenStream(const WatchClause& clause, absl::Time deadline);
+  // The clause judged by what its stream has seen (not satisfied before OpenStream).
+  WatchVerdict StreamVerdict(const WatchClause& clause) const;
+
   // Counts every change any source has seen.
   uint64_t generation() const;
   // Waits until generation() differs from `seen`, `deadline` passes or Wake()
@@ -56,7 +66,7 @@ class ClusterWatch {
   // Ends the current and the next WaitForChange at once (interrupts).
   void Wake();
 
-  // Stops every informer.
+  // Stops every informer and stream.
   void Close();
 
  private:
@@ -65,11 +75,13 @@ class ClusterWatch {
   kube::RestClient* client_;
   core::WaitableClock* clock_;
   core::Logger logger_;
+  const StreamWatchOptions stream_options_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
   uint64_t generation_ = 0;
   bool woken_ = false;
   std::map<std::string, std::unique_ptr<kube::Informer>> informers_;  // by WatchSource::Key
+  std::map<std::string, std::unique_ptr<StreamWatch>> streams_;       // by StreamKey
 };
 
 }  // namespace nvsx::op

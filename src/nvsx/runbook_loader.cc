@@ -14,6 +14,9 @@
 #include "core/source_error.h"
 #include "core/str_cat.h"
 #include "core/yaml_load.h"
+#include "kube/names.h"
+#include "nvsx/log_pattern.h"
+#include "nvsx/mongo_shell.h"
 #include "nvsx/stage_ids.h"
 #include "nvsx/watch_kinds.h"
 
@@ -55,6 +58,9 @@ class RunbookParser {
   std::vector<Prerequisite> ParsePrerequisites(const YAML::Node& node);
   std::optional<Stage> ParseStage(const YAML::Node& node, const std::string& field);
   std::optional<WatchClause> ParseWatch(const YAML::Node& node, const std::string& field);
+  // What a kind requires of its fields' values (a pattern that compiles, ...).
+  void CheckWatchValues(const WatchClause& clause, const YAML::Node& node,
+                        const std::string& field);
   void ParseNarration(const YAML::Node& node, const Runbook& runbook,
                       std::map<std::string, std::string>& narration);
 
@@ -236,15 +242,61 @@ std::optional<WatchClause> RunbookParser::ParseWatch(const YAML::Node& node,
     clause.fields[key] = entry.second.Scalar();
   }
   for (std::string_view required : spec->required) {
-    if (!clause.fields.count(std::string(required))) {
+    auto value = clause.fields.find(std::string(required));
+    if (value == clause.fields.end()) {
       Error(node, core::StrCat(field, ".", required),
             core::StrCat("missing required field for a ", spec->name, " watch"));
+    } else if (value->second.empty()) {
+      Error(node[std::string(required)], core::StrCat(field, ".", required),
+            core::StrCat("must not be empty in a ", spec->name, " watch"));
     }
   }
   if (spec->kind == WatchKind::kHealthEvent && clause.fields.empty()) {
     Error(node, field, "a healthevent watch needs at least one of phase, check, xid");
   }
+  CheckWatchValues(clause, node, field);
   return clause;
+}
+
+void RunbookParser::CheckWatchValues(const WatchClause& clause, const YAML::Node& node,
+                                     const std::string& field) {
+  auto check = [&](const char* key, const absl::Status& status, std::string_view example) {
+    if (status.ok()) return;
+    Error(node[key], core::StrCat(field, ".", key),
+          core::StrCat(status.message(), example.empty() ? "" : "; e.g. ", example));
+  };
+  auto name = [&](const char* key, bool subdomain, const char* what) {
+    auto value = clause.fields.find(key);
+    if (value == clause.fields.end() || value->second.empty()) return;
+    if (subdomain ? kube::IsDnsSubdomain(value->second) : kube::IsDnsLabel(value->second)) return;
+    check(key,
+          absl::InvalidArgumentError(core::StrCat("\"", value->second, "\" is not a ", what,
+                                                  " name (lower-case letters, digits, '-'",
+                                                  subdomain ? " and '.'" : "", ")")),
+          "");
+  };
+  name("namespace", false, "namespace");
+  name("container", false, "container");
+  switch (clause.kind) {
+    case WatchKind::kLog:
+    case WatchKind::kTrainingLog:
+      if (!clause.Field("pattern").empty()) {
+        check("pattern", CompileLogPattern(clause.Field("pattern")).status(),
+              "\"NCCL error|Xid 79\" or \"step \\d+\"");
+      }
+      if (clause.kind == WatchKind::kTrainingLog) name("pod", true, "pod");
+      break;
+    case WatchKind::kMongoEvent:
+      if (!clause.Field("collection").empty()) {
+        check("collection", CheckMongoCollection(clause.Field("collection")), "HealthEvents");
+      }
+      if (!clause.Field("filter").empty()) {  // none or empty: every document, as {}
+        check("filter", CheckMongoFilter(clause.Field("filter")), "");
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 std::optional<Stage> RunbookParser::ParseStage(const YAML::Node& node, const std::string& field) {

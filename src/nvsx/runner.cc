@@ -1,6 +1,5 @@
 #include "nvsx/runner.h"
 
-#include <regex>
 #include <system_error>
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "core/duration.h"
 #include "core/str_cat.h"
 #include "core/subprocess.h"
+#include "kube/names.h"
 #include "nvsx/expectation.h"
 #include "nvsx/hook_runner.h"
 #include "nvsx/narration.h"
@@ -54,11 +54,7 @@ absl::Status CheckRunnable(const Runbook& runbook, const RunOptions& options) {
                      " has an inject stage (fault injection): it runs only as a drill; pass "
                      "--drill to run it on purpose"));
   }
-  // A DNS-1123 subdomain, as Kubernetes requires of node names.
-  static const std::regex kNodeName(
-      R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
-  if (!options.target_node.empty() &&
-      (options.target_node.size() > 253 || !std::regex_match(options.target_node, kNodeName))) {
+  if (!options.target_node.empty() && !kube::IsDnsSubdomain(options.target_node)) {
     return absl::InvalidArgumentError(core::StrCat(
         "--target-node \"", options.target_node,
         "\": not a Kubernetes node name (lower-case letters, digits, '-' and '.', at most 253 "
@@ -270,9 +266,11 @@ Runner::StageResult Runner::AwaitWatches(const Stage& stage, absl::Time stage_st
   std::vector<std::vector<WatchSource>> sources;
   for (WatchClause clause : stage.watch) {
     if (!IsObjectWatch(clause.kind)) {
-      return {false, core::StrCat("watch kind ", SpecOf(clause.kind).name,
-                                  " needs a log or database stream, which this runner does not "
-                                  "follow yet")};
+      if (absl::Status opened = cluster_->OpenStream(clause, deadline); !opened.ok()) {
+        return {false, std::string(opened.message())};
+      }
+      sources.emplace_back();
+      continue;
     }
     if (clause.kind == WatchKind::kCrd && clause.Field("version").empty()) {
       absl::StatusOr<std::string> version = cluster_->PreferredVersion(clause.Field("group"));
@@ -292,9 +290,13 @@ Runner::StageResult Runner::AwaitWatches(const Stage& stage, absl::Time stage_st
   while (true) {
     bool all = true;
     for (size_t i = 0; i < stage.watch.size(); ++i) {
-      std::vector<ObjectList> objects;
-      for (const WatchSource& source : sources[i]) objects.push_back(cluster_->Objects(source));
-      verdicts[i] = EvaluateWatch(stage.watch[i], scope, objects);
+      if (IsObjectWatch(stage.watch[i].kind)) {
+        std::vector<ObjectList> objects;
+        for (const WatchSource& source : sources[i]) objects.push_back(cluster_->Objects(source));
+        verdicts[i] = EvaluateWatch(stage.watch[i], scope, objects);
+      } else {
+        verdicts[i] = cluster_->StreamVerdict(stage.watch[i]);
+      }
       all = all && verdicts[i].satisfied;
       if (verdicts[i].satisfied && !reported[i]) {
         reported[i] = true;

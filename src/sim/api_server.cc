@@ -14,6 +14,7 @@
 #include "sim/grace_period.h"
 #include "sim/json_patch.h"
 #include "sim/openapi.h"
+#include "sim/pod_log_request.h"
 #include "sim/schema_validation.h"
 #include "sim/strategic_merge_patch.h"
 #include "sim/table.h"
@@ -130,6 +131,7 @@ ApiServer::ApiServer(const core::Clock* clock, ApiServerOptions options)
     : clock_(clock),
       options_(std::move(options)),
       store_(clock, options_.store),
+      pod_logs_(clock),
       http_(HttpOptions(options_)) {
   RegisterRoutes(http_.routes());
 }
@@ -326,6 +328,12 @@ absl::Status ApiServer::Route(Call& call) {
     if (sub == "eviction") {
       if (call.method != "POST") return MethodNotSupported("Eviction", call.method);
       return Evict(call);
+    }
+    if (sub == "log") {
+      if (call.method != "GET") return MethodNotSupported("pods/log", call.method);
+      NVSX_ASSIGN_OR_RETURN(json pod,
+                            store_.Get(call.resource, call.path.namespace_name, call.path.name));
+      return ServePodLog(pod_logs_, pod, call.http, call.response, stopping_);
     }
   }
   if (call.method == "GET") {

@@ -26,6 +26,7 @@
 #include "core/net_address.h"
 #include "sim/audit_log.h"
 #include "sim/object_store.h"
+#include "sim/pod_logs.h"
 #include "sim/request_path.h"
 #include "sim/resource_registry.h"
 #include "sim/state_file.h"
@@ -82,6 +83,8 @@ class ApiServer {
   std::string url() const;
 
   ObjectStore& store() { return store_; }
+  // What the pods' containers print (written by SimKubelet), served at pods/NAME/log.
+  PodLogs& pod_logs() { return pod_logs_; }
   ResourceRegistry& registry() { return registry_; }
 
  private:
@@ -128,6 +131,7 @@ class ApiServer {
   const core::Clock* const clock_;
   const ApiServerOptions options_;
   ObjectStore store_;
+  PodLogs pod_logs_;
   ResourceRegistry registry_;
   core::HttpServer http_;  // https when the options carry a certificate
   std::unique_ptr<StateFile> state_;

@@ -77,6 +77,9 @@ SimKubelet::SimKubelet(core::WaitableClock* clock, ObjectStore* store, SimKubele
   for (size_t i = 0; i < options_.nodes.size(); ++i) {
     nodes_[options_.nodes[i]].index = static_cast<int>(i);
   }
+  if (options_.pod_logs != nullptr) {
+    containers_ = std::make_unique<ContainerRuntime>(clock_, store_, options_.pod_logs);
+  }
 }
 
 SimKubelet::~SimKubelet() { Stop(); }
@@ -91,6 +94,7 @@ absl::Status SimKubelet::Start() {
   next_heartbeat_ = now + options_.heartbeat_interval;
   WatchPodsLocked();
   if (watch_ == nullptr) return absl::InternalError("the kubelet could not watch pods");
+  if (containers_ != nullptr) NVSX_RETURN_IF_ERROR(containers_->Start());
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
 }
@@ -102,6 +106,7 @@ void SimKubelet::Stop() {
     if (watch_) watch_->Close();
   }
   if (thread_.joinable()) thread_.join();
+  if (containers_ != nullptr) containers_->Stop();
 }
 
 bool SimKubelet::NodeUp(const std::string& node) {
@@ -160,12 +165,14 @@ void SimKubelet::OnEventLocked(const WatchEvent& event) {
   auto node = nodes_.find(NodeNameOf(pod));
   if (event.type == "DELETED" || node == nodes_.end()) {
     if (node != nodes_.end()) node->second.pod_ips.erase(Metadata(pod).value("uid", ""));
+    if (containers_ != nullptr && event.type == "DELETED") containers_->Remove(pod);
     pods_.erase(key);
     starting_.erase(key);
     removing_.erase(key);
     return;
   }
   pods_[key] = event.object;
+  if (containers_ != nullptr) containers_->Sync(pod);
   SyncPodLocked(key, clock_->Now());
 }
 

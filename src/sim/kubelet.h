@@ -9,7 +9,8 @@
 //   - every node heartbeats: Ready's lastHeartbeatTime and a Lease in
 //     kube-node-lease, renewed every heartbeat_interval;
 //   - RebootNode takes a node down (Ready Unknown), stops its pods as a real
-//     shutdown does, and brings it back Ready after the downtime.
+//     shutdown does, and brings it back Ready after the downtime;
+//   - with pod_logs, the pods' containers run and print (ContainerRuntime).
 // Time comes from the injected clock, so tests drive heartbeats, grace
 // periods and reboots with a fake one. Writes go straight to the store, as
 // the real kubelet's go to the API server: watchers see every change.
@@ -27,7 +28,9 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "nlohmann/json.hpp"
+#include "sim/container_runtime.h"
 #include "sim/object_store.h"
+#include "sim/pod_logs.h"
 #include "sim/resource_info.h"
 #include "sim/watch_stream.h"
 
@@ -41,6 +44,8 @@ struct SimKubeletOptions {
   absl::Duration lease_duration = absl::Seconds(40);
   // How long a bound pod stays Pending before it runs.
   absl::Duration pod_start_delay = absl::ZeroDuration();
+  // Where the containers' output goes (the API server's); null: nowhere.
+  PodLogs* pod_logs = nullptr;
 };
 
 class SimKubelet {
@@ -105,6 +110,7 @@ class SimKubelet {
   std::map<std::string, absl::Time> removing_;  // key -> when its grace period ends
   absl::Time next_heartbeat_;
   std::shared_ptr<WatchStream> watch_;
+  std::unique_ptr<ContainerRuntime> containers_;  // with options_.pod_logs
   std::mt19937_64 random_{7};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -46,7 +46,7 @@ std::vector<ResourceInfo> BuiltinResources() {
   std::vector<ResourceInfo> resources = {
       Builtin("", "v1", "namespaces", "Namespace", false, {"ns"}, {"status"}),
       Builtin("", "v1", "nodes", "Node", false, {"no"}, {"status"}),
-      Builtin("", "v1", "pods", "Pod", true, {"po"}, {"status", "eviction"}),
+      Builtin("", "v1", "pods", "Pod", true, {"po"}, {"status", "eviction", "log"}),
       Builtin("", "v1", "events", "Event", true, {"ev"}, {}),
       Builtin("", "v1", "configmaps", "ConfigMap", true, {"cm"}, {}),
       Builtin("", "v1", "secrets", "Secret", true, {}, {}),

@@ -118,6 +118,7 @@ std::optional<nlohmann::json> ResourceRegistry::ApiResourceList(const std::strin
         subresource["kind"] = "Eviction";
         subresource["verbs"] = {"create"};
       }
+      if (sub == "log") subresource["verbs"] = {"get"};
       resources.push_back(std::move(subresource));
     }
   }

@@ -3,6 +3,7 @@
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
+#include "sim/container_output.h"
 
 namespace nvsx::sim {
 namespace {
@@ -144,11 +145,12 @@ absl::Status SeedWorkload(kube::RestClient& client, const SimClusterOptions& clu
     const std::string name = WorkloadPodName(options, index);
     const bool guarded = name.starts_with("inference-");
     const std::string node = SimNodeName(cluster, index % cluster.nodes);
-    NVSX_RETURN_IF_ERROR(Ensure(client, Ref("", "pods", ns),
-                                PodObject(name, node, guarded ? inference : training,
-                                          Labels(guarded ? "inference" : "training"),
-                                          options.gpus_per_pod, options.termination_grace_seconds))
-                             .status());
+    const std::string app = guarded ? "inference" : "training";
+    json pod = PodObject(name, node, guarded ? inference : training, Labels(app),
+                         options.gpus_per_pod, options.termination_grace_seconds);
+    // What its container prints (container_output.h): training steps, or a model server's status.
+    pod["metadata"]["annotations"] = {{std::string(kProgramAnnotation), app}};
+    NVSX_RETURN_IF_ERROR(Ensure(client, Ref("", "pods", ns), pod).status());
   }
   return absl::OkStatus();
 }

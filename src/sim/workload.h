@@ -2,6 +2,7 @@
 
 // A workload for the simulated cluster, created through its API as a user's
 // would be: GPU pods spread across the nodes (requesting nvidia.com/gpu),
+// training jobs and model servers that log as theirs do (container_output.h),
 // some of them under a PodDisruptionBudget, and a DaemonSet with a pod on
 // every node, which a drain must leave alone. Pods are bound to their nodes
 // (spec.nodeName) at creation: the simulated cluster has no scheduler, and

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "core/str_cat.h"
 
 namespace nvsx::serve {
@@ -59,6 +60,33 @@ std::optional<FatalFault> FatalFaultOf(const kube::HealthEvent& event) {
       break;
   }
   return FatalFault{event.check_name(), event.error_codes(), event.node_name()};
+}
+
+std::optional<FatalFault> FatalFaultOfDocument(const nlohmann::json& document) {
+  if (!document.is_object()) return std::nullopt;
+  // NVSentinel's store nests the event, its field names lower-cased.
+  const auto nested = document.find("healthevent");
+  const bool stored = nested != document.end() && nested->is_object();
+  const nlohmann::json& event = stored ? *nested : document;
+  auto field = [&](const char* name) -> const nlohmann::json& {
+    static const nlohmann::json kNull;
+    const std::string key = stored ? absl::AsciiStrToLower(name) : name;
+    auto it = event.find(key);
+    return it == event.end() ? kNull : *it;
+  };
+  if (field("isFatal") != true || field("isHealthy") == true) return std::nullopt;
+  const nlohmann::json& strategy = field("processingStrategy");
+  if (strategy == 2 || strategy == "STORE_ONLY") return std::nullopt;
+  FatalFault fault;
+  if (field("checkName").is_string()) fault.check_name = field("checkName").get<std::string>();
+  if (field("nodeName").is_string()) fault.node = field("nodeName").get<std::string>();
+  if (field("errorCode").is_array()) {
+    for (const nlohmann::json& code : field("errorCode")) {
+      if (code.is_string()) fault.xids.push_back(code.get<std::string>());
+      if (code.is_number_integer()) fault.xids.push_back(std::to_string(code.get<int64_t>()));
+    }
+  }
+  return fault;
 }
 
 std::optional<std::string> MatchRunbook(const FatalFault& fault,

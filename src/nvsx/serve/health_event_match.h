@@ -22,6 +22,13 @@ struct FatalFault {
 // Cancelled). nullopt otherwise.
 std::optional<FatalFault> FatalFaultOf(const kube::HealthEvent& event);
 
+// The same for a document of NVSentinel's legacy MongoDB HealthEvents
+// collection, in either layout: the original nvsx's (checkName, isFatal,
+// isHealthy, nodeName, errorCode at the top) or NVSentinel's stored one (the
+// same fields, lower-cased, under "healthevent"). A document carries no
+// phase: fatal, not healthy and not store-only is enough.
+std::optional<FatalFault> FatalFaultOfDocument(const nlohmann::json& document);
+
 // The runbook whose detect stage best matches the fault, by these ranks:
 //  3. a healthevent clause with the event's check and one of its XIDs;
 //  2. a healthevent clause with the check (no XID), or the XID (no check), or

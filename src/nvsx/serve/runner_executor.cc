@@ -10,8 +10,8 @@
 namespace nvsx::serve {
 
 std::string TriggerLabel(const Trigger& trigger) {
-  if (trigger.source.rfind("healthevent:", 0) == 0 || trigger.source == "alertmanager" ||
-      trigger.source == "pagerduty") {
+  if (trigger.source.starts_with("healthevent:") || trigger.source.starts_with("mongodb:") ||
+      trigger.source == "alertmanager" || trigger.source == "pagerduty") {
     return trigger.source;
   }
   return core::StrCat("webhook:", trigger.source);
@@ -55,7 +55,7 @@ std::string RunnerExecutor::Execute(const AcceptedRun& run) {
   op::TeeRenderer renderer(renderers);
   std::unique_ptr<op::ClusterWatch> cluster;
   if (client_ != nullptr) {
-    cluster = std::make_unique<op::ClusterWatch>(client_, clock_, logger_);
+    cluster = std::make_unique<op::ClusterWatch>(client_, clock_, logger_, options_.streams);
   }
   op::Runner runner(&*runbook, run_options, cluster.get(), &renderer, clock_);
   {

@@ -21,6 +21,7 @@ struct RunnerExecutorOptions {
   std::filesystem::path state_dir;  // runs.db (the run history) and runs/ID/ (artifacts)
   core::Environment env;            // what hooks start from
   std::FILE* events = nullptr;      // each run's events as JSON lines; null: none
+  op::StreamWatchOptions streams;   // log and mongo-event watches: MongoDB's whereabouts
 };
 
 // Runs accepted triggers with op::Runner, exactly as `nvsx run RUNBOOK
@@ -48,7 +49,7 @@ class RunnerExecutor final : public RunExecutor {
 };
 
 // What the run history says started a run: "webhook:pagerduty",
-// "alertmanager", "healthevent:NAME".
+// "alertmanager", "healthevent:NAME", "mongodb:ID".
 std::string TriggerLabel(const Trigger& trigger);
 
 }  // namespace nvsx::serve

@@ -2,37 +2,13 @@
 
 #include <cstdio>
 
+#include "kube/names.h"
+
 namespace nvsx::serve {
-namespace {
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsRunbookSlug(std::string_view text) { return kube::IsDnsLabel(text); }
 
-// One DNS label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
-bool IsDnsLabel(std::string_view label) {
-  if (label.empty() || label.size() > 63) return false;
-  if (!IsLowerAlnum(label.front()) || !IsLowerAlnum(label.back())) return false;
-  for (char c : label) {
-    if (!IsLowerAlnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-bool IsRunbookSlug(std::string_view text) { return IsDnsLabel(text); }
-
-bool IsNodeName(std::string_view text) {
-  if (text.empty() || text.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = text.find('.', start);
-    if (!IsDnsLabel(text.substr(start, dot == std::string_view::npos ? dot : dot - start))) {
-      return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
+bool IsNodeName(std::string_view text) { return kube::IsDnsSubdomain(text); }
 
 bool IsSourceLabel(std::string_view text) {
   if (text.empty() || text.size() > 63) return false;
