@@ -38,7 +38,9 @@ struct ServeFlags {
   std::string mapping_file;
   size_t max_concurrent_runs = 4;
   size_t max_queued = 10'000;
+  int run_niceness = 10;
   size_t max_body_bytes = 64 * 1024;
+  size_t max_connections = 64;
   std::string signature_window = "5m";
   int poll_interval = 0;  // accepted for the original's users; watch mode is event-driven
   bool events = false;
@@ -141,7 +143,8 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   // restart within the same second from reusing its predecessor's.
   auto counter = std::make_shared<std::atomic<uint64_t>>(std::random_device()());
   serve::Dispatcher dispatcher(
-      triggers->get(), &executor, &context.clock, {flags.max_concurrent_runs, flags.max_queued},
+      triggers->get(), &executor, &context.clock,
+      {flags.max_concurrent_runs, flags.max_queued, flags.run_niceness},
       [&context, counter] { return op::NewRunId(context.clock.Now(), counter->fetch_add(1)); },
       metrics->get());
   absl::StatusOr<std::vector<serve::TriggerRecord>> leftovers = dispatcher.InterruptLeftovers();
@@ -157,6 +160,10 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   core::HttpServerOptions server_options;
   server_options.listen = *listen;
   server_options.max_body_bytes = flags.max_body_bytes;
+  server_options.worker_threads = flags.max_connections;
+  // Senders that keep their connection open (Alertmanager, load balancers)
+  // are not made to reconnect every few requests.
+  server_options.keep_alive_max_requests = 1000;
   core::HttpServer server(server_options);
   serve::WebhookRoutes routes(routes_options, &auth, &dispatcher, triggers->get(), runs->get(),
                               &registry, metrics->get());
@@ -231,9 +238,21 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
   command
+      ->add_option("--run-niceness", flags->run_niceness,
+                   "Added to the nice value of runs (and the hooks they start), so that under "
+                   "load answering webhooks comes first; 0 runs them at serve's priority")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
+  command
       ->add_option("--max-body-bytes", flags->max_body_bytes,
                    "Larger request bodies are refused with 413")
       ->check(CLI::Range(256, 16 * 1024 * 1024))
+      ->capture_default_str();
+  command
+      ->add_option("--max-connections", flags->max_connections,
+                   "Connections served at once; each idle keep-alive connection holds one, and "
+                   "more wait until one closes")
+      ->check(CLI::Range(8, 10000))
       ->capture_default_str();
   command->add_option("--poll-interval", flags->poll_interval,
                       "Accepted for the original's users; watch mode is event-driven");
