@@ -1,10 +1,13 @@
-// nvsx figures: `nvsx list` cold start, and the time from a node change in the
-// cluster to the stage that watches it passing.
+// nvsx figures: `nvsx list` cold start (and how many shared objects it loads),
+// and the time from a node change in the cluster to the stage that watches it
+// passing.
 //   nvsx_bench NVSX_BINARY RUNBOOKS_DIR [iterations]
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -44,6 +47,36 @@ absl::Duration TimeList(const char* nvsx, const char* runbooks) {
   waitpid(pid, &status, 0);
   posix_spawn_file_actions_destroy(&actions);
   return absl::Now() - start;
+}
+
+// How many shared objects the dynamic loader maps for `nvsx` (what ldd
+// lists, the vDSO and the loader included): most of its start is loading them.
+int CountSharedObjects(const char* nvsx) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  std::vector<char*> env;
+  for (char** var = environ; *var != nullptr; ++var) env.push_back(*var);
+  env.push_back(const_cast<char*>("LD_TRACE_LOADED_OBJECTS=1"));
+  env.push_back(nullptr);
+  char* argv[] = {const_cast<char*>(nvsx), nullptr};
+  pid_t pid = 0;
+  const bool started = posix_spawn(&pid, nvsx, &actions, nullptr, argv, env.data()) == 0;
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  int lines = 0;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof(buffer))) > 0;) {
+    lines += static_cast<int>(std::count(buffer, buffer + n, '\n'));
+  }
+  ::close(pipe_fds[0]);
+  if (!started) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return lines;
 }
 
 // Notes when the watching stage passes.
@@ -88,6 +121,7 @@ int Main(int argc, char** argv) {
   TimeList(argv[1], argv[2]);  // page the binary in once; the rest is what a user sees
   for (int i = 0; i < iterations; ++i) cold.push_back(TimeList(argv[1], argv[2]));
   Print("nvsx list (process start to exit)", cold);
+  std::printf("%-34s %d\n", "shared objects loaded", CountSharedObjects(argv[1]));
 
   core::SystemClock clock;
   sim::ApiServer server(&clock, {});

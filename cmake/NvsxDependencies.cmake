@@ -17,3 +17,5 @@ pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 
 find_program(NVSX_PROTOC protoc REQUIRED)
 find_program(NVSX_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+
+include(NvsxAbsl)

@@ -1,6 +1,7 @@
 -- wrk: authenticated triggers for RUNBOOK on NODES nodes, round robin, each
--- thread on its own range. Counts 202 (a new run), 200 (joined a run still
--- active) and anything else.
+-- thread on its own range; NODES=0: a node never named before on every
+-- request. Counts 202 (a new run), 200 (joined a run still active) and
+-- anything else.
 local threads = {}
 local token = os.getenv("NVSX_BENCH_TOKEN")
 local nodes = tonumber(os.getenv("NVSX_BENCH_NODES") or "2000")
@@ -20,7 +21,7 @@ end
 
 function request()
   n = n + 1
-  local node = string.format("bench-%d-%d", id, n % nodes)
+  local node = string.format("bench-%d-%d", id, nodes > 0 and n % nodes or n)
   return wrk.format(nil, "/webhook", nil,
     '{"runbook":"' .. runbook .. '","target_node":"' .. node .. '","source":"bench"}')
 end

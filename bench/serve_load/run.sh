@@ -2,10 +2,14 @@
 # Load test of `nvsx serve --mode webhook` on 127.0.0.1 with wrk, bounded in
 # time, in three phases:
 #   rejected  no credentials: every answer 401;
-#   new       bearer token, a runbook without hooks on 2,000 nodes per wrk
-#             thread: mostly 202 (a new run recorded and started);
+#   new       bearer token, a runbook without hooks, and every request names a
+#             node no request named before: every answer is 202, a trigger
+#             recorded and a run queued. The most writing an accepted request
+#             can cause; the runs queue behind --max-concurrent-runs (they
+#             cost more than accepting) and the next phase waits for them.
 #   storm     bearer token, a runbook whose hook sleeps 12 s, on 50 nodes: the
-#             first trigger per node is 202, the rest join its run (200).
+#             first trigger per node is 202, the rest join its run (200). What
+#             an alert storm looks like: senders repeat the same few triggers.
 # Each phase starts once the runs of the one before have ended. Prints
 # requests/s and latency percentiles per phase, then checks that no
 # 202 was lost: rows recorded >= 202s seen, and the excess is at most the
@@ -64,14 +68,20 @@ done
 [ -n "$port" ] || { cat "$dir/serve.log" >&2; exit 1; }
 url=http://127.0.0.1:$port
 
-# Waits (up to 60 s) until no run is queued or running, so each phase is measured alone.
+# Waits (up to 300 s) until no run is queued or running, so each phase is measured alone.
 drain() {
-  for _ in $(seq 600); do
+  local start=$SECONDS
+  echo "(queued at the end of the phase: $(curl -s "$url/metrics" |
+    sed -n 's/^nvsx_serve_queue_depth //p'))"
+  for _ in $(seq 3000); do
     if curl -s "$url/metrics" | grep -Eq '^nvsx_serve_queue_depth 0$' &&
-       curl -s "$url/metrics" | grep -Eq '^nvsx_serve_runs_running 0$'; then return; fi
+       curl -s "$url/metrics" | grep -Eq '^nvsx_serve_runs_running 0$'; then
+      echo "(every run ended $((SECONDS - start)) s after the phase)"
+      return
+    fi
     sleep 0.1
   done
-  echo "(runs still queued after 60 s)"
+  echo "(runs still queued after 300 s)"
 }
 summary() { grep -E "Requests/sec|Latency |50%|90%|99%|fired|refused|Non-2xx|Socket errors"; }
 bench() {  # PHASE RUNBOOK NODES
@@ -81,11 +91,12 @@ bench() {  # PHASE RUNBOOK NODES
 }
 
 echo "nvsx serve on $url; $(nproc) CPUs shared with wrk and other work; wrk -t$threads -c$connections -d${seconds}s"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== rejected: no credentials (401)"
 wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$here/rejected.lua" "$url/webhook" |
   summary
-echo "== new: bearer token, a new run per trigger (202)"
-bench new quick 2000
+echo "== new: bearer token, a node never seen before per trigger: a new run each (202)"
+bench new quick 0
 drain
 echo "== storm: bearer token, 50 nodes, runs outlast the phase (202 once per node, then 200)"
 bench storm storm 25
@@ -105,3 +116,4 @@ if [ "$rows" -lt "$fired" ] || [ $((rows - fired)) -gt $((2 * connections)) ]; t
   exit 1
 fi
 echo "no accepted trigger lost"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

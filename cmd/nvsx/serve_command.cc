@@ -41,7 +41,9 @@ struct ServeFlags {
   std::string mapping_file;
   size_t max_concurrent_runs = 4;
   size_t max_queued = 10'000;
+  int run_niceness = 10;
   size_t max_body_bytes = 64 * 1024;
+  size_t max_connections = 64;
   std::string signature_window = "5m";
   std::string source = "healthevents";
   int poll_interval = 10;  // seconds; --source mongodb polls, HealthEvents are watched
@@ -177,7 +179,8 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   // restart within the same second from reusing its predecessor's.
   auto counter = std::make_shared<std::atomic<uint64_t>>(std::random_device()());
   serve::Dispatcher dispatcher(
-      triggers->get(), &executor, &context.clock, {flags.max_concurrent_runs, flags.max_queued},
+      triggers->get(), &executor, &context.clock,
+      {flags.max_concurrent_runs, flags.max_queued, flags.run_niceness},
       [&context, counter] { return op::NewRunId(context.clock.Now(), counter->fetch_add(1)); },
       metrics->get());
   absl::StatusOr<std::vector<serve::TriggerRecord>> leftovers = dispatcher.InterruptLeftovers();
@@ -193,6 +196,10 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   core::HttpServerOptions server_options;
   server_options.listen = *listen;
   server_options.max_body_bytes = flags.max_body_bytes;
+  server_options.worker_threads = flags.max_connections;
+  // Senders that keep their connection open (Alertmanager, load balancers)
+  // are not made to reconnect every few requests.
+  server_options.keep_alive_max_requests = 1000;
   core::HttpServer server(server_options);
   serve::WebhookRoutes routes(routes_options, &auth, &dispatcher, triggers->get(), runs->get(),
                               &registry, metrics->get());
@@ -280,6 +287,12 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
   command
+      ->add_option("--run-niceness", flags->run_niceness,
+                   "Added to the nice value of runs (and the hooks they start), so that under "
+                   "load answering webhooks comes first; 0 runs them at serve's priority")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
+  command
       ->add_option("--max-body-bytes", flags->max_body_bytes,
                    "Larger request bodies are refused with 413")
       ->check(CLI::Range(256, 16 * 1024 * 1024))
@@ -318,6 +331,12 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
   command
       ->add_option("--mongodb-lookback", flags->mongodb_lookback,
                    "At start, documents this recent are read (fired ones are not fired again)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-connections", flags->max_connections,
+                   "Connections served at once; each idle keep-alive connection holds one, and "
+                   "more wait until one closes")
+      ->check(CLI::Range(8, 10000))
       ->capture_default_str();
   command->add_flag("--events", flags->events, "Print every run's events as JSON lines");
   command->add_flag("--fsync", flags->fsync,

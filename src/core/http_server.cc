@@ -63,6 +63,7 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
              [this](time_t s, time_t us) { server_->set_write_timeout(s, us); });
   server_->set_keep_alive_timeout(
       static_cast<time_t>(absl::ToInt64Seconds(options_.keep_alive_timeout)));
+  server_->set_keep_alive_max_count(options_.keep_alive_max_requests);
   const size_t threads = options_.worker_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Errors httplib raises itself (413, 400, 404) get a body that says what happened.

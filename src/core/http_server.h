@@ -23,6 +23,12 @@ struct HttpServerOptions {
   absl::Duration read_timeout = absl::Seconds(10);
   absl::Duration write_timeout = absl::Seconds(10);
   absl::Duration keep_alive_timeout = absl::Seconds(5);
+  // Requests one connection may carry before the server closes it. httplib's
+  // default of 5 makes a busy client reconnect every 5 requests, and its new
+  // connection waits behind every other one for a worker thread.
+  size_t keep_alive_max_requests = 5;
+  // Each open connection holds one worker thread for as long as it stays open
+  // (keep-alive included); further connections wait for a free one.
   size_t worker_threads = 8;
   // Serve https with this certificate and key (PEM) when both are set.
   std::string tls_cert_pem;

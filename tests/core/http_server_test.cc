@@ -46,6 +46,24 @@ class RawConnection {
       data.append(buffer, static_cast<size_t>(n));
     }
   }
+  // Reads until what arrived ends with `suffix`, the peer closes, or nothing
+  // arrives for `timeout_ms`; returns what arrived.
+  std::string ReadUntil(std::string_view suffix, int timeout_ms, bool* closed) {
+    std::string data;
+    *closed = false;
+    char buffer[4096];
+    while (!data.ends_with(suffix)) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, timeout_ms) <= 0) return data;
+      ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        *closed = true;
+        return data;
+      }
+      data.append(buffer, static_cast<size_t>(n));
+    }
+    return data;
+  }
 
  private:
   int fd_;
@@ -158,6 +176,41 @@ TEST_F(HttpServerTest, UnknownPathIs404WithABody) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 404);
   EXPECT_THAT(response->body, HasSubstr("404"));
+}
+
+// Sends GET /healthz on one connection, each after the answer to the one
+// before, until `requests` were sent or the server closed the connection;
+// returns how many were answered.
+int AnsweredOnOneConnection(uint16_t port, int requests, bool* closed) {
+  RawConnection connection(port);
+  EXPECT_TRUE(connection.connected());
+  int answered = 0;
+  *closed = false;
+  for (int i = 0; i < requests && !*closed; ++i) {
+    connection.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string answer = connection.ReadUntil("ok\n", 2000, closed);
+    if (answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok\n")) ++answered;
+  }
+  if (!*closed) connection.ReadUntilClosed(100, closed);
+  return answered;
+}
+
+TEST_F(HttpServerTest, AConnectionCarriesAtMostKeepAliveMaxRequests) {
+  HttpServerOptions options;
+  options.keep_alive_max_requests = 3;
+  StartServer(options);
+  bool closed = false;
+  EXPECT_EQ(AnsweredOnOneConnection(server_->port(), 5, &closed), 3);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(HttpServerTest, AKeepAliveConnectionStaysOpenBelowTheLimit) {
+  HttpServerOptions options;
+  options.keep_alive_max_requests = 100;
+  StartServer(options);
+  bool closed = true;
+  EXPECT_EQ(AnsweredOnOneConnection(server_->port(), 20, &closed), 20);
+  EXPECT_FALSE(closed);
 }
 
 TEST(HttpServerListenTest, AddressInUseIsAClearError) {

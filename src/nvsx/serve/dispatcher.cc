@@ -1,5 +1,10 @@
 #include "nvsx/serve/dispatcher.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "core/str_cat.h"
 
 namespace nvsx::serve {
@@ -49,40 +54,67 @@ void Dispatcher::Start() {
 
 absl::StatusOr<Submission> Dispatcher::Submit(const Trigger& trigger,
                                               const std::string& idempotency_key) {
-  std::lock_guard lock(mu_);
+  const std::string slot = SlotOf(trigger);
+  std::unique_lock lock(mu_);
+  // A duplicate of a trigger still being written waits for the write: it is
+  // answered with a recorded run, or, if the write failed, becomes the first.
+  recorded_cv_.wait(lock, [&] {
+    if (stopping_) return true;
+    if (!idempotency_key.empty() && recording_keys_.count(idempotency_key) > 0) return false;
+    auto active = active_.find(slot);
+    return active == active_.end() || active->second.recorded;
+  });
   if (stopping_) return absl::UnavailableError("nvsx serve is shutting down; retry elsewhere");
   if (!idempotency_key.empty()) {
     absl::StatusOr<std::optional<std::string>> known = store_->FindKey(idempotency_key);
     if (!known.ok()) return known.status();
     if (known->has_value()) return Submission{**known, false};
   }
-  const std::string slot = SlotOf(trigger);
   if (auto active = active_.find(slot); active != active_.end()) {
     if (!idempotency_key.empty()) {
-      if (absl::Status status = store_->RememberKey(idempotency_key, active->second);
+      if (absl::Status status = store_->RememberKey(idempotency_key, active->second.run_id);
           !status.ok()) {
         return status;
       }
     }
-    return Submission{active->second, false};
+    return Submission{active->second.run_id, false};
   }
-  if (queue_.size() >= options_.max_queued) {
+  if (queue_.size() + recording_ >= options_.max_queued) {
     return absl::ResourceExhaustedError(core::StrCat(
         options_.max_queued, " triggers are already queued; retry later or raise --max-queued"));
   }
   AcceptedRun run{new_run_id_(), trigger};
-  if (absl::Status status = store_->Record(run.run_id, trigger, clock_->Now(), idempotency_key);
-      !status.ok()) {
-    return status;
+  active_.emplace(slot, ActiveRun{run.run_id, false});
+  if (!idempotency_key.empty()) recording_keys_.insert(idempotency_key);
+  ++recording_;
+  lock.unlock();
+  const absl::Status recorded = store_->Record(run.run_id, trigger, clock_->Now(), idempotency_key);
+  lock.lock();
+  --recording_;
+  if (!idempotency_key.empty()) recording_keys_.erase(idempotency_key);
+  recorded_cv_.notify_all();
+  if (!recorded.ok()) {
+    active_.erase(slot);
+    return recorded;
   }
-  active_.emplace(slot, run.run_id);
-  queue_.push_back(run);
+  active_[slot].recorded = true;
+  const std::string run_id = run.run_id;
+  queue_.push_back(std::move(run));
   UpdateGaugesLocked();
   cv_.notify_one();
-  return Submission{run.run_id, true};
+  return Submission{run_id, true};
 }
 
 void Dispatcher::Work() {
+  if (options_.run_niceness != 0) {
+    // Linux: a thread's nice value is its own; an error (no permission to
+    // lower it) leaves runs at the process's priority.
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    if (errno == 0) {
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), current + options_.run_niceness);
+    }
+  }
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -120,9 +152,13 @@ void Dispatcher::Shutdown() {
   std::deque<AcceptedRun> dropped;
   std::vector<std::thread> workers;
   {
-    std::lock_guard lock(mu_);
-    if (stopping_ && workers_.empty()) return;
+    std::unique_lock lock(mu_);
+    if (stopping_ && workers_.empty() && recording_ == 0) return;
     stopping_ = true;
+    recorded_cv_.notify_all();
+    // Triggers being written are answered 202 once written: let them reach
+    // the queue, so they are marked interrupted with the rest.
+    recorded_cv_.wait(lock, [this] { return recording_ == 0; });
     dropped.swap(queue_);
     for (const AcceptedRun& run : dropped) active_.erase(SlotOf(run.trigger));
     workers.swap(workers_);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,10 @@ namespace nvsx::serve {
 struct DispatcherOptions {
   size_t max_concurrent_runs = 4;
   size_t max_queued = 10'000;  // beyond it, triggers are refused (ResourceExhausted)
+  // Added to the nice value of the threads that carry out runs (and so of the
+  // hooks they start): with the CPU contended, accepting triggers goes first
+  // and the queue absorbs the runs. 0 leaves them as the process is.
+  int run_niceness = 0;
 };
 
 struct Submission {
@@ -29,8 +34,11 @@ struct Submission {
 };
 
 // Turns accepted triggers into runs: one run per (runbook, node) at a time, at
-// most max_concurrent_runs at once, the rest queued first in, first out.
-// Every new trigger is in the trigger store before Submit returns.
+// most max_concurrent_runs at once, the rest queued first in, first out (in
+// the order they were recorded). Every new trigger is in the trigger store
+// before Submit returns, and a duplicate is answered only once the run it
+// joins is recorded. Submits record concurrently (the store commits them
+// together), so the lock is never held across a write.
 class Dispatcher {
  public:
   // Every pointer must outlive the dispatcher; `metrics` may be null.
@@ -68,6 +76,13 @@ class Dispatcher {
   size_t running() const;
 
  private:
+  // A (runbook, node) pair's run, queued or in progress; `recorded` is false
+  // while its trigger is being written.
+  struct ActiveRun {
+    std::string run_id;
+    bool recorded = false;
+  };
+
   void Work();
   void UpdateGaugesLocked();
 
@@ -80,8 +95,11 @@ class Dispatcher {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable recorded_cv_;  // a trigger's write ended
   std::deque<AcceptedRun> queue_;
-  std::map<std::string, std::string> active_;  // "runbook node" -> run id, queued or running
+  std::map<std::string, ActiveRun> active_;  // by "runbook node"
+  std::set<std::string> recording_keys_;     // idempotency keys of triggers being written
+  size_t recording_ = 0;                     // triggers being written
   size_t running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;

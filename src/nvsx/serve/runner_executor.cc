@@ -5,7 +5,6 @@
 #include "core/str_cat.h"
 #include "nvsx/cluster_watch.h"
 #include "nvsx/run_renderer.h"
-#include "nvsx/run_store.h"
 
 namespace nvsx::serve {
 
@@ -40,8 +39,7 @@ std::string RunnerExecutor::Execute(const AcceptedRun& run) {
     logger_.Error("run could not start", {id, {"error", runnable.ToString()}});
     return "error";
   }
-  absl::StatusOr<std::unique_ptr<op::RunStore>> store =
-      op::RunStore::Open(options_.state_dir / "runs.db");
+  absl::StatusOr<std::unique_ptr<op::RunStore>> store = TakeStore();
   if (!store.ok()) {
     logger_.Error("run could not start", {id, {"error", store.status().ToString()}});
     return "error";
@@ -72,7 +70,26 @@ std::string RunnerExecutor::Execute(const AcceptedRun& run) {
   if (!(*store)->status().ok()) {
     logger_.Warn("the run was not fully recorded", {id, {"error", (*store)->status().ToString()}});
   }
+  ReturnStore(*std::move(store));
   return outcome.result;
+}
+
+absl::StatusOr<std::unique_ptr<op::RunStore>> RunnerExecutor::TakeStore() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_stores_.empty()) {
+      std::unique_ptr<op::RunStore> store = std::move(idle_stores_.back());
+      idle_stores_.pop_back();
+      return store;
+    }
+  }
+  return op::RunStore::Open(options_.state_dir / "runs.db");
+}
+
+void RunnerExecutor::ReturnStore(std::unique_ptr<op::RunStore> store) {
+  if (!store->status().ok()) return;
+  std::lock_guard lock(mu_);
+  idle_stores_.push_back(std::move(store));
 }
 
 void RunnerExecutor::InterruptAll() {

@@ -3,13 +3,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/environment.h"
 #include "core/logger.h"
 #include "kube/rest_client.h"
+#include "nvsx/run_store.h"
 #include "nvsx/runbook_catalog.h"
 #include "nvsx/runner.h"
 #include "nvsx/serve/run_executor.h"
@@ -38,6 +41,13 @@ class RunnerExecutor final : public RunExecutor {
   void InterruptAll() override;
 
  private:
+  // A run-history connection for one run: an idle one, or a new one. Opening
+  // one (SQLite reads the schema) costs more than recording a short run.
+  absl::StatusOr<std::unique_ptr<op::RunStore>> TakeStore();
+  // Keeps the connection for the next run unless it failed (its status()
+  // would carry this run's error into the next).
+  void ReturnStore(std::unique_ptr<op::RunStore> store);
+
   const RunnerExecutorOptions options_;
   kube::RestClient* const client_;
   core::WaitableClock* const clock_;
@@ -46,6 +56,7 @@ class RunnerExecutor final : public RunExecutor {
   std::mutex mu_;
   std::map<std::string, op::Runner*> runners_;  // in progress, by run id
   bool interrupting_ = false;
+  std::vector<std::unique_ptr<op::RunStore>> idle_stores_;  // at most one per concurrent run
 };
 
 // What the run history says started a run: "webhook:pagerduty",

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <system_error>
 #include <thread>
@@ -40,16 +41,51 @@ absl::Status SqliteError(sqlite3* db, std::string_view what) {
   return absl::InternalError(core::StrCat("trigger store: ", what, ": ", sqlite3_errmsg(db)));
 }
 
-// A prepared statement with text parameters, finalized on scope exit.
-class Statement {
+constexpr char kInsertTrigger[] =
+    "INSERT INTO serve_triggers (run_id, runbook, node, source, state, accepted_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr char kInsertKey[] = "INSERT INTO serve_idempotency (key, run_id) VALUES (?, ?)";
+
+// Most triggers one transaction commits.
+constexpr size_t kMaxBatch = 256;
+
+}  // namespace
+
+// A Record call waiting for its trigger to be committed.
+struct TriggerStore::PendingRecord {
+  const std::string& run_id;
+  const Trigger& trigger;
+  absl::Time accepted;
+  const std::string& idempotency_key;
+  absl::Status status;
+  bool done = false;
+  std::condition_variable wake;
+};
+
+// One use of a cached prepared statement, with text parameters; reset on
+// scope exit. The store's mutex must be held for its whole life.
+class TriggerStore::Query {
  public:
-  Statement(sqlite3* db, const std::string& sql, const std::vector<std::string>& params) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) return;
+  Query(const TriggerStore& store, const std::string& sql, const std::vector<std::string>& params) {
+    auto cached = store.statements_.find(sql);
+    if (cached == store.statements_.end()) {
+      sqlite3_stmt* prepared = nullptr;
+      if (sqlite3_prepare_v2(store.db_, sql.c_str(), -1, &prepared, nullptr) != SQLITE_OK) return;
+      cached = store.statements_.emplace(sql, prepared).first;
+    }
+    stmt_ = cached->second;
     for (size_t i = 0; i < params.size(); ++i) {
       sqlite3_bind_text(stmt_, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
     }
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Query() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
   sqlite3_stmt* get() const { return stmt_; }
   std::string Text(int column) const {
     const unsigned char* text = sqlite3_column_text(stmt_, column);
@@ -63,8 +99,6 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<TriggerStore>> TriggerStore::Open(const std::filesystem::path& file,
                                                                  bool fsync) {
@@ -95,39 +129,84 @@ absl::StatusOr<std::unique_ptr<TriggerStore>> TriggerStore::Open(const std::file
   return store;
 }
 
-TriggerStore::~TriggerStore() { sqlite3_close(db_); }
+TriggerStore::~TriggerStore() {
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
 
 absl::Status TriggerStore::ExecLocked(const std::string& sql,
                                       const std::vector<std::string>& params) {
-  Statement statement(db_, sql, params);
-  if (statement.get() == nullptr) return SqliteError(db_, "prepare");
-  if (sqlite3_step(statement.get()) != SQLITE_DONE) return SqliteError(db_, "write");
+  Query query(*this, sql, params);
+  if (query.get() == nullptr) return SqliteError(db_, "prepare");
+  if (sqlite3_step(query.get()) != SQLITE_DONE) return SqliteError(db_, "write");
   return absl::OkStatus();
 }
 
+// Group commit, as LevelDB's writers do: callers queue; the one at the front
+// commits everything queued at that moment while the next ones gather behind
+// it, so under load one transaction (one WAL append, one fsync with --fsync)
+// carries many triggers, and alone a trigger commits at once.
 absl::Status TriggerStore::Record(const std::string& run_id, const Trigger& trigger,
                                   absl::Time accepted, const std::string& idempotency_key) {
-  std::lock_guard lock(mu_);
-  if (idempotency_key.empty()) {
-    return ExecLocked(
-        "INSERT INTO serve_triggers (run_id, runbook, node, source, state, accepted_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        {run_id, trigger.runbook, trigger.node, trigger.source, kQueued, Ms(accepted)});
+  PendingRecord self{run_id, trigger, accepted, idempotency_key};
+  std::unique_lock lock(writers_mu_);
+  writers_.push_back(&self);
+  self.wake.wait(lock, [&] { return self.done || writers_.front() == &self; });
+  if (self.done) return self.status;
+  std::vector<PendingRecord*> batch(
+      writers_.begin(), writers_.begin() + static_cast<long>(std::min(writers_.size(), kMaxBatch)));
+  lock.unlock();
+  {
+    std::lock_guard db_lock(mu_);
+    CommitLocked(batch);
   }
-  if (absl::Status status = ExecLocked("BEGIN IMMEDIATE", {}); !status.ok()) return status;
-  absl::Status status = ExecLocked(
-      "INSERT INTO serve_triggers (run_id, runbook, node, source, state, accepted_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?)",
-      {run_id, trigger.runbook, trigger.node, trigger.source, kQueued, Ms(accepted)});
-  if (status.ok()) {
-    status = ExecLocked("INSERT INTO serve_idempotency (key, run_id) VALUES (?, ?)",
-                        {idempotency_key, run_id});
+  lock.lock();
+  for (PendingRecord* record : batch) {
+    writers_.pop_front();
+    record->done = true;
+    if (record != &self) record->wake.notify_one();
   }
-  if (!status.ok()) {
+  if (!writers_.empty()) writers_.front()->wake.notify_one();
+  return self.status;
+}
+
+void TriggerStore::CommitLocked(const std::vector<PendingRecord*>& batch) {
+  if (absl::Status begun = ExecLocked("BEGIN IMMEDIATE", {}); !begun.ok()) {
+    for (PendingRecord* record : batch) record->status = begun;
+    return;
+  }
+  for (PendingRecord* record : batch) {
+    record->status = ExecLocked("SAVEPOINT one_trigger", {});
+    if (record->status.ok()) record->status = RecordOneLocked(*record);
+    if (record->status.ok()) {
+      record->status = ExecLocked("RELEASE one_trigger", {});
+      continue;
+    }
+    if (sqlite3_get_autocommit(db_) != 0) {
+      // SQLite rolled the whole transaction back (disk full, I/O error):
+      // nothing of the batch is recorded.
+      for (PendingRecord* other : batch) {
+        if (other->status.ok()) other->status = record->status;
+      }
+      return;
+    }
+    ExecLocked("ROLLBACK TO one_trigger", {}).IgnoreError();
+    ExecLocked("RELEASE one_trigger", {}).IgnoreError();
+  }
+  if (absl::Status committed = ExecLocked("COMMIT", {}); !committed.ok()) {
     ExecLocked("ROLLBACK", {}).IgnoreError();
-    return status;
+    for (PendingRecord* record : batch) {
+      if (record->status.ok()) record->status = committed;
+    }
   }
-  return ExecLocked("COMMIT", {});
+}
+
+absl::Status TriggerStore::RecordOneLocked(const PendingRecord& record) {
+  const Trigger& trigger = record.trigger;
+  absl::Status status = ExecLocked(kInsertTrigger, {record.run_id, trigger.runbook, trigger.node,
+                                                    trigger.source, kQueued, Ms(record.accepted)});
+  if (!status.ok() || record.idempotency_key.empty()) return status;
+  return ExecLocked(kInsertKey, {record.idempotency_key, record.run_id});
 }
 
 absl::Status TriggerStore::RememberKey(const std::string& key, const std::string& run_id) {
@@ -138,10 +217,10 @@ absl::Status TriggerStore::RememberKey(const std::string& key, const std::string
 
 absl::StatusOr<std::optional<std::string>> TriggerStore::FindKey(const std::string& key) const {
   std::lock_guard lock(mu_);
-  Statement statement(db_, "SELECT run_id FROM serve_idempotency WHERE key = ?", {key});
-  if (statement.get() == nullptr) return SqliteError(db_, "prepare");
-  const int step = sqlite3_step(statement.get());
-  if (step == SQLITE_ROW) return std::optional<std::string>(statement.Text(0));
+  Query query(*this, "SELECT run_id FROM serve_idempotency WHERE key = ?", {key});
+  if (query.get() == nullptr) return SqliteError(db_, "prepare");
+  const int step = sqlite3_step(query.get());
+  if (step == SQLITE_ROW) return std::optional<std::string>(query.Text(0));
   if (step != SQLITE_DONE) return SqliteError(db_, "read");
   return std::optional<std::string>();
 }
@@ -161,27 +240,30 @@ absl::Status TriggerStore::MarkEnded(const std::string& run_id, const std::strin
   if (!status.ok()) return status;
   // The run store's table exists once any run started; a run cut off by a
   // crash has no result there yet.
-  Statement exists(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'", {});
-  if (exists.get() == nullptr || sqlite3_step(exists.get()) != SQLITE_ROW) return status;
+  if (!runs_table_seen_) {
+    Query exists(*this, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'", {});
+    if (exists.get() == nullptr || sqlite3_step(exists.get()) != SQLITE_ROW) return status;
+    runs_table_seen_ = true;
+  }
   return ExecLocked("UPDATE runs SET result = ?, ended_ms = ? WHERE id = ? AND result = ''",
                     {result, Ms(ended), run_id});
 }
 
 absl::StatusOr<std::vector<TriggerRecord>> TriggerStore::SelectLocked(
     const std::string& where, const std::string& param) const {
-  Statement statement(db_, core::StrCat(kColumns, where),
-                      param.empty() ? std::vector<std::string>{} : std::vector{param});
-  if (statement.get() == nullptr) return SqliteError(db_, "prepare");
+  Query query(*this, core::StrCat(kColumns, where),
+              param.empty() ? std::vector<std::string>{} : std::vector{param});
+  if (query.get() == nullptr) return SqliteError(db_, "prepare");
   std::vector<TriggerRecord> out;
   int step;
-  while ((step = sqlite3_step(statement.get())) == SQLITE_ROW) {
-    out.push_back(TriggerRecord{statement.Text(0),
-                                {statement.Text(1), statement.Text(2), statement.Text(3)},
-                                statement.Text(4),
-                                statement.Text(5),
-                                statement.Time(6).value_or(absl::UnixEpoch()),
-                                statement.Time(7),
-                                statement.Time(8)});
+  while ((step = sqlite3_step(query.get())) == SQLITE_ROW) {
+    out.push_back(TriggerRecord{query.Text(0),
+                                {query.Text(1), query.Text(2), query.Text(3)},
+                                query.Text(4),
+                                query.Text(5),
+                                query.Time(6).value_or(absl::UnixEpoch()),
+                                query.Time(7),
+                                query.Time(8)});
   }
   if (step != SQLITE_DONE) return SqliteError(db_, "read");
   return out;
@@ -204,11 +286,11 @@ absl::StatusOr<std::optional<TriggerRecord>> TriggerStore::Get(const std::string
 
 absl::StatusOr<int64_t> TriggerStore::Count() const {
   std::lock_guard lock(mu_);
-  Statement statement(db_, "SELECT COUNT(*) FROM serve_triggers", {});
-  if (statement.get() == nullptr || sqlite3_step(statement.get()) != SQLITE_ROW) {
+  Query query(*this, "SELECT COUNT(*) FROM serve_triggers", {});
+  if (query.get() == nullptr || sqlite3_step(query.get()) != SQLITE_ROW) {
     return SqliteError(db_, "read");
   }
-  return sqlite3_column_int64(statement.get(), 0);
+  return sqlite3_column_int64(query.get(), 0);
 }
 
 }  // namespace nvsx::serve

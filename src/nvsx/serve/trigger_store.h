@@ -1,6 +1,9 @@
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +16,7 @@
 #include "nvsx/serve/trigger.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace nvsx::serve {
 
@@ -38,7 +42,9 @@ struct TriggerRecord {
 // sender hears "fired", so a crash cannot lose one. Writes use WAL with
 // synchronous=NORMAL (they survive the process being killed, not a power
 // loss of the last moments), or FULL with `fsync` (they survive that too, at
-// an fsync per write). Thread-safe (one connection, one lock).
+// an fsync per commit). Concurrent Record calls share one transaction (group
+// commit); each returns once its own row is committed. Thread-safe (one
+// connection, one lock).
 class TriggerStore {
  public:
   static absl::StatusOr<std::unique_ptr<TriggerStore>> Open(const std::filesystem::path& file,
@@ -46,7 +52,8 @@ class TriggerStore {
   ~TriggerStore();
 
   // Records a new trigger as queued and, when `idempotency_key` is not empty,
-  // the key, in one transaction.
+  // the key: both or neither. Returns once they are committed; triggers
+  // recorded at the same time commit together, each kept or refused alone.
   absl::Status Record(const std::string& run_id, const Trigger& trigger, absl::Time accepted,
                       const std::string& idempotency_key);
   // Points `key` at an existing run (a duplicate); a key already there stays.
@@ -66,13 +73,26 @@ class TriggerStore {
   absl::StatusOr<int64_t> Count() const;
 
  private:
+  struct PendingRecord;
+  class Query;
+
   explicit TriggerStore(sqlite3* db) : db_(db) {}
+  // Records the batch in one transaction, each trigger in its own savepoint,
+  // and sets each one's status.
+  void CommitLocked(const std::vector<PendingRecord*>& batch);
+  absl::Status RecordOneLocked(const PendingRecord& record);
   absl::Status ExecLocked(const std::string& sql, const std::vector<std::string>& params);
   absl::StatusOr<std::vector<TriggerRecord>> SelectLocked(const std::string& where,
                                                           const std::string& param) const;
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // the connection and its statements
   sqlite3* db_;
+  // Prepared once per SQL text, reused: parsing SQL cost more than running it.
+  mutable std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+  bool runs_table_seen_ = false;  // the run history's table, once it exists, stays
+
+  std::mutex writers_mu_;
+  std::deque<PendingRecord*> writers_;  // Record calls waiting; the front one commits
 };
 
 }  // namespace nvsx::serve

@@ -4,9 +4,15 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "core/str_cat.h"
 #include "test_support/fake_clock.h"
@@ -21,7 +27,10 @@ using ::testing::ElementsAre;
 class FakeExecutor final : public RunExecutor {
  public:
   std::string Execute(const AcceptedRun& run) override {
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
     std::unique_lock lock(mu_);
+    if (errno == 0) nice_ = nice;
     started_.push_back(run.trigger.node);
     cv_.notify_all();
     cv_.wait(lock, [&] { return released_ > 0 || interrupted_; });
@@ -47,6 +56,11 @@ class FakeExecutor final : public RunExecutor {
     std::lock_guard lock(mu_);
     return started_;
   }
+  // The nice value of the thread that ran the last run.
+  int nice() {
+    std::lock_guard lock(mu_);
+    return nice_;
+  }
 
  private:
   std::mutex mu_;
@@ -54,6 +68,7 @@ class FakeExecutor final : public RunExecutor {
   std::vector<std::string> started_;
   int released_ = 0;
   bool interrupted_ = false;
+  int nice_ = -100;
 };
 
 class DispatcherTest : public ::testing::Test {
@@ -67,9 +82,9 @@ class DispatcherTest : public ::testing::Test {
     return store.ok() ? *std::move(store) : nullptr;
   }
 
-  std::unique_ptr<Dispatcher> Make(size_t max_runs, size_t max_queued = 100) {
+  std::unique_ptr<Dispatcher> Make(size_t max_runs, size_t max_queued = 100, int niceness = 0) {
     return std::make_unique<Dispatcher>(
-        store_.get(), &executor_, &clock_, DispatcherOptions{max_runs, max_queued},
+        store_.get(), &executor_, &clock_, DispatcherOptions{max_runs, max_queued, niceness},
         [this] { return core::StrCat("run-", next_id_++); }, nullptr);
   }
 
@@ -193,6 +208,111 @@ TEST_F(DispatcherTest, WhatAKilledProcessLeftIsMarkedInterruptedOnStart) {
   EXPECT_TRUE(store_->Unfinished()->empty());
   EXPECT_EQ((*store_->Get("run-1"))->state, kInterrupted);
   EXPECT_EQ((*store_->Get("run-2"))->result, "interrupted");
+}
+
+TEST_F(DispatcherTest, ConcurrentDuplicatesMakeOneRecordedRun) {
+  auto dispatcher = Make(2);
+  dispatcher->Start();
+  // Many senders at once, while the first trigger is still being written:
+  // one run, and no one is answered with a run id that is not recorded.
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::mutex mu;
+  std::set<std::string> run_ids;
+  int created = 0, unrecorded = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto submitted = dispatcher->Submit({"gpu-off-bus", "node-a", "webhook"}, "");
+        ASSERT_TRUE(submitted.ok()) << submitted.status();
+        auto record = store_->Get(submitted->run_id);
+        std::lock_guard lock(mu);
+        run_ids.insert(submitted->run_id);
+        created += submitted->created ? 1 : 0;
+        unrecorded += record.ok() && record->has_value() ? 0 : 1;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(run_ids.size(), 1u);
+  EXPECT_EQ(unrecorded, 0);
+  EXPECT_EQ(*store_->Count(), 1);
+  executor_.Release();
+  WaitEnded(*run_ids.begin());
+}
+
+TEST_F(DispatcherTest, ConcurrentTriggersForDifferentNodesAreEachRecordedAndRunOnce) {
+  auto dispatcher = Make(4, 10'000);
+  dispatcher->Start();
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::atomic<int> created = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto submitted = dispatcher->Submit({"r", core::StrCat("node-", t, "-", i), "webhook"}, "");
+        ASSERT_TRUE(submitted.ok()) << submitted.status();
+        created += submitted->created ? 1 : 0;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(created, kThreads * kPerThread);
+  EXPECT_EQ(*store_->Count(), kThreads * kPerThread);
+  executor_.Release(kThreads * kPerThread);
+  executor_.WaitStarted(kThreads * kPerThread);
+  std::vector<std::string> started = executor_.started();
+  EXPECT_EQ(std::set<std::string>(started.begin(), started.end()).size(), started.size());
+  dispatcher->Shutdown();
+  EXPECT_TRUE(store_->Unfinished()->empty());
+}
+
+TEST_F(DispatcherTest, ShutdownDuringSubmitsLeavesEveryAcceptedTriggerAccountedFor) {
+  auto dispatcher = Make(1, 10'000);
+  dispatcher->Start();
+  std::atomic<bool> go = true;
+  std::mutex mu;
+  std::vector<std::string> accepted;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; go; ++i) {
+        auto submitted = dispatcher->Submit({"r", core::StrCat("n-", t, "-", i), "webhook"}, "");
+        if (!submitted.ok()) {
+          EXPECT_EQ(submitted.status().code(), absl::StatusCode::kUnavailable);
+          return;
+        }
+        std::lock_guard lock(mu);
+        accepted.push_back(submitted->run_id);
+      }
+    });
+  }
+  executor_.WaitStarted(1);
+  dispatcher->Shutdown();
+  go = false;
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_FALSE(accepted.empty());
+  // Every trigger answered "created" ran or was marked interrupted: none is
+  // left queued for the next start to find.
+  EXPECT_TRUE(store_->Unfinished()->empty());
+  for (const std::string& run_id : accepted) {
+    auto record = store_->Get(run_id);
+    ASSERT_TRUE(record.ok() && record->has_value()) << run_id;
+    EXPECT_TRUE((*record)->state == kFinished || (*record)->state == kInterrupted) << run_id;
+  }
+}
+
+TEST_F(DispatcherTest, RunsCarryTheirNiceness) {
+  errno = 0;
+  const int base = ::getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  auto dispatcher = Make(1, 100, 5);
+  dispatcher->Start();
+  ASSERT_TRUE(dispatcher->Submit({"r", "n1", "webhook"}, "").ok());
+  executor_.WaitStarted(1);
+  EXPECT_EQ(executor_.nice(), std::min(base + 5, 19));
+  executor_.Release();
 }
 
 }  // namespace

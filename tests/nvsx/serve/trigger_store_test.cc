@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "core/str_cat.h"
 #include "nvsx/run_store.h"
 #include "test_support/temp_dir.h"
 
@@ -52,6 +57,41 @@ TEST(TriggerStoreTest, EndingARunClosesItInTheRunHistoryWhenItWasLeftOpen) {
   ASSERT_TRUE(run.ok() && run->has_value());
   EXPECT_EQ((*run)->result, "interrupted");
   EXPECT_TRUE((*store)->Unfinished()->empty());
+}
+
+TEST(TriggerStoreTest, ConcurrentRecordsCommitTogetherYetEachStandsAlone) {
+  test::TempDir dir;
+  auto store = TriggerStore::Open(dir.path() / "runs.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  // Each key is sent by two threads: exactly one of the pair may record it,
+  // and the refused one must not take anyone else's trigger down with it.
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::atomic<int> recorded = 0, refused = 0, missing = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string run_id = core::StrCat("run-", t, "-", i);
+        const std::string key = core::StrCat("key-", t / 2, "-", i);
+        if (!(*store)->Record(run_id, {"r", core::StrCat("n", t, "-", i), "x"}, t0, key).ok()) {
+          ++refused;
+          continue;
+        }
+        ++recorded;
+        // Committed before Record returned: readable at once, key included.
+        auto row = (*store)->Get(run_id);
+        if (!row.ok() || !row->has_value() || (*store)->FindKey(key)->value_or("") != run_id) {
+          ++missing;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(recorded, kThreads * kPerThread / 2);
+  EXPECT_EQ(refused, kThreads * kPerThread / 2);
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(*(*store)->Count(), kThreads * kPerThread / 2);
 }
 
 }  // namespace
