@@ -109,7 +109,7 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
   // The server closes the stream at server_timeout; the client gives it a margin.
   request.timeout = options.server_timeout + absl::Seconds(30);
   request.cancel = options.cancel;
-  WatchDecoder decoder;
+  WatchDecoder decoder(WatchDecoder::kDefaultMaxEventBytes, options.object_projection);
   absl::Status stream_error;
   bool stopped = false;
   std::vector<WatchEvent> events;
@@ -153,7 +153,8 @@ absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const
                                                 const std::optional<nlohmann::json>& body,
                                                 std::string_view content_type,
                                                 bool retry_too_many_requests,
-                                                const CancelToken* cancel) {
+                                                const CancelToken* cancel,
+                                                const core::JsonProjection* answer_projection) {
   HttpRequest request = NewRequest(method, path, query);
   request.cancel = cancel;
   if (body.has_value()) {
@@ -174,7 +175,8 @@ absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const
       if (!apierrors::IsConnectionError(error)) return error;
     } else if (response->status >= 200 && response->status < 300) {
       if (response->body.empty()) return nlohmann::json::object();
-      absl::StatusOr<nlohmann::json> parsed = core::DecodeJson(response->body);
+      absl::StatusOr<nlohmann::json> parsed =
+          core::DecodeJson(response->body, {.projection = answer_projection});
       if (!parsed.ok()) {
         return absl::InternalError(core::StrCat(method, " ", path, ": the server's answer is not ",
                                                 parsed.status().message()));
@@ -217,8 +219,16 @@ absl::StatusOr<nlohmann::json> RestClient::List(const ResourceRef& ref,
   if (!options.resource_version.empty()) {
     query.emplace_back("resourceVersion", options.resource_version);
   }
+  if (options.item_projection == nullptr) {
+    return Send("GET", ResourcePath(ref), query, std::nullopt, "application/json",
+                /*retry_too_many_requests=*/true, options.cancel);
+  }
+  // The list whole but its items, each narrowed.
+  using Keep = core::JsonProjection::Keep;
+  core::JsonProjection list{.keep = Keep::kAllBut};
+  list.fields.push_back({"items", {.keep = Keep::kAllBut, .elements = options.item_projection}});
   return Send("GET", ResourcePath(ref), query, std::nullopt, "application/json",
-              /*retry_too_many_requests=*/true, options.cancel);
+              /*retry_too_many_requests=*/true, options.cancel, &list);
 }
 
 absl::StatusOr<nlohmann::json> RestClient::ListAll(const ResourceRef& ref, ListOptions options) {
