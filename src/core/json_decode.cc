@@ -3,19 +3,29 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_format.h"
+#include "core/json_projection.h"
 #include "core/str_cat.h"
 
 namespace nvsx::core {
 namespace {
 
 using nlohmann::json;
+
+// json::object() and json::array() go through the initializer-list
+// constructor; these do not.
+constexpr json::value_t kObject = json::value_t::object;
+constexpr json::value_t kArray = json::value_t::array;
 
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighBits = 0x8080808080808080ULL;
@@ -43,7 +53,25 @@ inline uint64_t EndsPlainRun(const char* p) {
   return (word & kHighBits) | control | QuoteOrBackslash(p);
 }
 
+// Whether FirstFlagged() may be used: the tests above may flag bytes after
+// the first flagged one wrongly (a borrow carries to more significant
+// bytes), so only where those come later in memory is the lowest flag exact.
+constexpr bool kFlagsInOrder = std::endian::native == std::endian::little;
+
+// The offset of the first byte `special` (a mask from the tests above, not
+// zero) flags in its word.
+inline size_t FirstFlagged(uint64_t special) {
+  return static_cast<size_t>(std::countr_zero(special)) / 8;
+}
+
+bool IsPlainStringByte(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte != '"' && byte != '\\' && byte >= 0x20 && byte < 0x80;
+}
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 std::string Describe(char c) {
   const auto byte = static_cast<unsigned char>(c);
@@ -74,14 +102,24 @@ class Decoder {
   Decoder(std::string_view text, int max_depth)
       : begin_(text.data()), p_(begin_), end_(begin_ + text.size()), max_depth_(max_depth) {}
 
-  bool Document(json& out) {
+  // One value, with whitespace before it; with `whole`, only whitespace
+  // after it too.
+  bool Document(json& out, const JsonProjection* projection, bool whole) {
     SkipSpace();
-    if (!Value(out, 0)) return false;
+    if (projection == nullptr) {
+      if (!Value<true>(out, 0)) return false;
+    } else {
+      bool kept = false;
+      if (!Narrowed(out, 0, *projection, kept)) return false;
+      if (!kept) out = json(kObject);
+    }
+    if (!whole) return true;
     SkipSpace();
     if (p_ != end_) return Fail(StrCat("unexpected ", Describe(*p_), " after the document"));
     return true;
   }
 
+  size_t offset() const { return static_cast<size_t>(p_ - begin_); }
   const JsonSyntaxError& error() const { return error_; }
 
  private:
@@ -95,8 +133,12 @@ class Decoder {
     return Fail(StrCat("unexpected ", Describe(*p_), "; expected ", expected));
   }
 
-  void SkipSpace() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  // Compact JSON has no space between tokens: that case stays inline.
+  [[gnu::always_inline]] void SkipSpace() {
+    if (p_ < end_ && IsSpace(*p_)) SkipMoreSpace();
+  }
+  void SkipMoreSpace() {
+    while (p_ < end_ && IsSpace(*p_)) ++p_;
   }
 
   bool Match(std::string_view word) {
@@ -108,107 +150,294 @@ class Decoder {
     return true;
   }
 
+  // The value at p_ into `out`; without kBuild it is only checked, and
+  // `out` may be left holding anything.
+  template <bool kBuild>
   bool Value(json& out, int depth) {
     if (p_ == end_) return Unexpected("a value");
     switch (*p_) {
       case '{':
-        return Object(out, depth + 1);
+        return Object<kBuild>(out, depth + 1);
       case '[':
-        return Array(out, depth + 1);
+        return Array<kBuild>(out, depth + 1);
       case '"':
-        out = std::string();
-        return String(out.get_ref<std::string&>());
+        if constexpr (kBuild) {
+          return StringValue(out);
+        } else {
+          return SkipString();
+        }
       case 't':
-        out = true;
+        if constexpr (kBuild) out = true;
         return Match("true");
       case 'f':
-        out = false;
+        if constexpr (kBuild) out = false;
         return Match("false");
       case 'n':
-        out = nullptr;
+        if constexpr (kBuild) out = nullptr;
         return Match("null");
       default:
+        // Checking a number means converting it: one too large for a
+        // double is an error.
         if (*p_ == '-' || IsDigit(*p_)) return Number(out);
         return Unexpected("a value");
     }
   }
 
+  // The value at p_ narrowed by `projection` into `out`; *kept false when
+  // the projection keeps nothing of it (`out` then holds anything).
+  bool Narrowed(json& out, int depth, const JsonProjection& projection, bool& kept) {
+    if (!NarrowedValue(out, depth, projection, kept)) return false;
+    if (!kept && projection.empty_object_for_nothing) {
+      out = json(kObject);
+      kept = true;
+    }
+    return true;
+  }
+
+  bool NarrowedValue(json& out, int depth, const JsonProjection& projection, bool& kept) {
+    using Keep = JsonProjection::Keep;
+    kept = true;
+    if (projection.keep == Keep::kAll) return Value<true>(out, depth);
+    if (projection.keep != Keep::kNothing && p_ != end_) {
+      if (*p_ == '{') return NarrowedObject(out, depth + 1, projection, kept);
+      if (*p_ == '[' && projection.elements) {
+        return NarrowedArray(out, depth + 1, projection, kept);
+      }
+      if (projection.keep == Keep::kAllBut) return Value<true>(out, depth);
+    }
+    kept = false;
+    return Value<false>(out, depth);
+  }
+
+  template <bool kBuild>
   bool Object(json& out, int depth) {
     if (depth > max_depth_) return Fail(StrCat("nesting deeper than ", max_depth_));
     ++p_;  // '{'
-    out = json::object();
-    auto& object = *out.get_ptr<json::object_t*>();
+    json::object_t* object = nullptr;
+    if constexpr (kBuild) {
+      out = json(kObject);
+      object = out.get_ptr<json::object_t*>();
+    }
     SkipSpace();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
       return true;
     }
-    std::string key;
+    std::string key_storage;
     while (true) {
-      if (p_ == end_ || *p_ != '"') return Unexpected("'\"' to begin a key");
-      key.clear();
-      if (!String(key)) return false;
-      SkipSpace();
-      if (p_ == end_ || *p_ != ':') return Unexpected("':'");
-      ++p_;
-      SkipSpace();
-      // Keys often arrive in order, so the end is a good hint; a repeated
-      // key finds its slot and the later value replaces the earlier one.
-      auto slot = object.try_emplace(object.end(), std::move(key));
-      if (!Value(slot->second, depth)) return false;
-      SkipSpace();
-      if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        SkipSpace();
-        continue;
+      std::string_view key;
+      if (!Key(key, key_storage)) return false;
+      if constexpr (kBuild) {
+        // Keys often arrive in order, so the end is a good hint; a repeated
+        // key finds its slot and the later value replaces the earlier one.
+        auto slot = object->emplace_hint(object->end(), std::string(key), nullptr);
+        if (!Value<true>(slot->second, depth)) return false;
+      } else if (!Value<false>(out, depth)) {
+        return false;
       }
-      if (p_ < end_ && *p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return Unexpected("',' or '}'");
+      bool done = false;
+      if (!AfterMember(done)) return false;
+      if (done) return true;
     }
   }
 
+  // An object narrowed by `projection` (kSelected or kAllBut).
+  bool NarrowedObject(json& out, int depth, const JsonProjection& projection, bool& kept) {
+    if (depth > max_depth_) return Fail(StrCat("nesting deeper than ", max_depth_));
+    ++p_;  // '{'
+    out = json(kObject);
+    auto& object = *out.get_ptr<json::object_t*>();
+    const bool selected = projection.keep == JsonProjection::Keep::kSelected;
+    SkipSpace();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      kept = !selected;
+      return true;
+    }
+    std::string key_storage;
+    json member;
+    while (true) {
+      std::string_view key;
+      if (!Key(key, key_storage)) return false;
+      const JsonProjection* field = projection.Field(key);
+      if (field == nullptr) {
+        if (selected) {
+          if (!Value<false>(member, depth)) return false;
+        } else {
+          auto slot = object.emplace_hint(object.end(), std::string(key), nullptr);
+          if (!Value<true>(slot->second, depth)) return false;
+        }
+      } else {
+        bool member_kept = false;
+        if (!Narrowed(member, depth, *field, member_kept)) return false;
+        // A repeated key: the later value decides, kept or not.
+        if (member_kept) {
+          object.insert_or_assign(object.end(), std::string(key), std::move(member));
+        } else if (auto earlier = object.find(key); earlier != object.end()) {
+          object.erase(earlier);
+        }
+      }
+      bool done = false;
+      if (!AfterMember(done)) return false;
+      if (done) break;
+    }
+    kept = !selected || !object.empty();
+    return true;
+  }
+
+  // At a member's key: reads it, the ':' and the whitespace after. `key`
+  // views the text, or `storage` where the key has anything to decode or
+  // check (an escape, a UTF-8 sequence).
+  bool Key(std::string_view& key, std::string& storage) {
+    if (p_ == end_ || *p_ != '"') return Unexpected("'\"' to begin a key");
+    const char* start = ++p_;
+    SkipPlainRun();
+    if (p_ < end_ && *p_ == '"') {
+      key = std::string_view(start, static_cast<size_t>(p_ - start));
+      ++p_;
+    } else {
+      storage.assign(start, static_cast<size_t>(p_ - start));
+      if (!RestOfString<true>(storage)) return false;
+      key = storage;
+    }
+    SkipSpace();
+    if (p_ == end_ || *p_ != ':') return Unexpected("':'");
+    ++p_;
+    SkipSpace();
+    return true;
+  }
+
+  // After a member: its ',' (and the whitespace after), or the object's
+  // '}' (done).
+  bool AfterMember(bool& done) {
+    SkipSpace();
+    if (p_ < end_ && *p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return true;
+    }
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      done = true;
+      return true;
+    }
+    return Unexpected("',' or '}'");
+  }
+
+  template <bool kBuild>
   bool Array(json& out, int depth) {
     if (depth > max_depth_) return Fail(StrCat("nesting deeper than ", max_depth_));
     ++p_;  // '['
-    out = json::array();
-    auto& array = *out.get_ptr<json::array_t*>();
+    if constexpr (kBuild) out = json(kArray);
     SkipSpace();
     if (p_ < end_ && *p_ == ']') {
       ++p_;
       return true;
     }
+    const size_t first = elements_.size();
     while (true) {
-      array.emplace_back();
-      if (!Value(array.back(), depth)) return false;
-      SkipSpace();
-      if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        SkipSpace();
-        continue;
+      if constexpr (kBuild) {
+        json element;
+        if (!Value<true>(element, depth)) return false;
+        elements_.push_back(std::move(element));
+      } else if (!Value<false>(out, depth)) {
+        return false;
       }
-      if (p_ < end_ && *p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return Unexpected("',' or ']'");
+      bool done = false;
+      if (!AfterElement(done)) return false;
+      if (done) break;
     }
+    if constexpr (kBuild) TakeElements(first, out);
+    return true;
   }
 
-  // At the opening '"'; appends the decoded text to `out`.
-  bool String(std::string& out) {
+  // An array whose elements are narrowed by projection.elements.
+  bool NarrowedArray(json& out, int depth, const JsonProjection& projection, bool& kept) {
+    if (depth > max_depth_) return Fail(StrCat("nesting deeper than ", max_depth_));
+    ++p_;  // '['
+    out = json(kArray);
+    bool any = false;
+    SkipSpace();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+    } else {
+      const size_t first = elements_.size();
+      while (true) {
+        json element;
+        bool element_kept = false;
+        if (!Narrowed(element, depth, *projection.elements, element_kept)) return false;
+        if (!element_kept) element = json(kObject);
+        any = any || element_kept;
+        elements_.push_back(std::move(element));
+        bool done = false;
+        if (!AfterElement(done)) return false;
+        if (done) break;
+      }
+      TakeElements(first, out);
+    }
+    kept = projection.keep != JsonProjection::Keep::kSelected || any;
+    return true;
+  }
+
+  // Moves elements_[first..] to the array `out`. Elements wait there, on a
+  // stack all arrays being decoded share, so that each array is allocated
+  // once, at its size.
+  void TakeElements(size_t first, json& out) {
+    auto begin = elements_.begin() + static_cast<std::ptrdiff_t>(first);
+    out.get_ptr<json::array_t*>()->assign(std::make_move_iterator(begin),
+                                          std::make_move_iterator(elements_.end()));
+    elements_.erase(begin, elements_.end());
+  }
+
+  // After an element: its ',' (and the whitespace after), or the array's
+  // ']' (done).
+  bool AfterElement(bool& done) {
+    SkipSpace();
+    if (p_ < end_ && *p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return true;
+    }
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      done = true;
+      return true;
+    }
+    return Unexpected("',' or ']'");
+  }
+
+  // At the opening '"': checks the string. (Escapes are decoded to be
+  // checked, into unused_text_.)
+  bool SkipString() {
     ++p_;
+    unused_text_.clear();
+    return RestOfString<false>(unused_text_);
+  }
+
+  // At the opening '"': the string, made at its size where it holds nothing
+  // to decode.
+  bool StringValue(json& out) {
+    const char* start = ++p_;
+    SkipPlainRun();
+    if (p_ < end_ && *p_ == '"') {
+      out = std::string(start, static_cast<size_t>(p_ - start));
+      ++p_;
+      return true;
+    }
+    std::string text(start, static_cast<size_t>(p_ - start));
+    if (!RestOfString<true>(text)) return false;
+    out = std::move(text);
+    return true;
+  }
+
+  // Inside a string: appends the decoded rest of it to `out` (without
+  // kBuild, only escapes) and moves past its closing '"'.
+  template <bool kBuild>
+  bool RestOfString(std::string& out) {
     while (true) {
       const char* run = p_;
-      while (end_ - p_ >= 8 && EndsPlainRun(p_) == 0) p_ += 8;
-      while (p_ < end_) {
-        const auto c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p_;
-      }
-      out.append(run, static_cast<size_t>(p_ - run));
+      SkipPlainRun();
+      if constexpr (kBuild) out.append(run, static_cast<size_t>(p_ - run));
       if (p_ == end_) return Fail("unexpected end of input inside a string");
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
@@ -219,14 +448,26 @@ class Decoder {
         if (!Escape(out)) return false;
       } else if (c < 0x20) {
         return Fail(absl::StrFormat("control character U+%04X in a string must be escaped", c));
-      } else if (!Utf8Sequence(out)) {
+      } else if (!Utf8Sequence<kBuild>(out)) {
         return false;
       }
     }
   }
 
+  // Moves p_ past the bytes a string holds as they are (IsPlainStringByte).
+  void SkipPlainRun() {
+    uint64_t special = 0;
+    while (end_ - p_ >= 8 && (special = EndsPlainRun(p_)) == 0) p_ += 8;
+    if (kFlagsInOrder && special != 0) {
+      p_ += FirstFlagged(special);
+    } else {
+      while (p_ < end_ && IsPlainStringByte(*p_)) ++p_;
+    }
+  }
+
   // At a byte >= 0x80: one well-formed UTF-8 sequence (RFC 3629: no
   // overlong forms, no surrogates, nothing past U+10FFFF).
+  template <bool kBuild>
   bool Utf8Sequence(std::string& out) {
     const auto lead = static_cast<unsigned char>(*p_);
     int continuation = 0;
@@ -255,7 +496,7 @@ class Decoder {
       low = 0x80;
       high = 0xBF;
     }
-    out.append(start, static_cast<size_t>(p_ - start));
+    if constexpr (kBuild) out.append(start, static_cast<size_t>(p_ - start));
     return true;
   }
 
@@ -282,7 +523,7 @@ class Decoder {
     return true;
   }
 
-  // At the '\\'.
+  // At the '\\': appends what it stands for to `out`.
   bool Escape(std::string& out) {
     ++p_;
     if (p_ == end_) return Fail("unexpected end of input inside an escape");
@@ -406,6 +647,8 @@ class Decoder {
   const char* const end_;
   const int max_depth_;
   JsonSyntaxError error_;
+  std::string unused_text_;     // where checked-only strings' escapes go
+  std::vector<json> elements_;  // see TakeElements
 };
 
 }  // namespace
@@ -413,21 +656,41 @@ class Decoder {
 size_t PlainStringBytes(std::string_view text) {
   const char* p = text.data();
   const char* const end = p + text.size();
-  while (end - p >= 8 && QuoteOrBackslash(p) == 0) p += 8;
+  uint64_t special = 0;
+  while (end - p >= 8 && (special = QuoteOrBackslash(p)) == 0) p += 8;
+  if (kFlagsInOrder && special != 0) {
+    return static_cast<size_t>(p - text.data()) + FirstFlagged(special);
+  }
   while (p < end && *p != '"' && *p != '\\') ++p;
   return static_cast<size_t>(p - text.data());
 }
 
-absl::StatusOr<nlohmann::json> DecodeJson(std::string_view text, const JsonDecodeOptions& options,
-                                          JsonSyntaxError* error) {
+namespace {
+
+absl::StatusOr<nlohmann::json> Decode(std::string_view text, const JsonDecodeOptions& options,
+                                      bool whole, size_t* end, JsonSyntaxError* error) {
   Decoder decoder(text, options.max_depth);
   json out;
-  if (!decoder.Document(out)) {
+  if (!decoder.Document(out, options.projection, whole)) {
     if (error != nullptr) *error = decoder.error();
     return absl::InvalidArgumentError(
         StrCat("JSON: ", decoder.error().reason, " at byte ", decoder.error().offset));
   }
+  if (end != nullptr) *end = decoder.offset();
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> DecodeJson(std::string_view text, const JsonDecodeOptions& options,
+                                          JsonSyntaxError* error) {
+  return Decode(text, options, /*whole=*/true, nullptr, error);
+}
+
+absl::StatusOr<nlohmann::json> DecodeJsonPrefix(std::string_view text, size_t* end,
+                                                const JsonDecodeOptions& options,
+                                                JsonSyntaxError* error) {
+  return Decode(text, options, /*whole=*/false, end, error);
 }
 
 }  // namespace nvsx::core

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "core/json_projection.h"
 #include "nlohmann/json.hpp"
 
 namespace nvsx::core {
@@ -27,6 +28,10 @@ struct JsonSyntaxError {
 struct JsonDecodeOptions {
   // Deeper nesting is an error rather than a stack overflow.
   int max_depth = 512;
+  // When set, only what it keeps is built (the result is as Project() gives
+  // of the whole value); the rest is checked as strictly, but not built.
+  // Must outlive the call.
+  const JsonProjection* projection = nullptr;
 };
 
 // Decodes one JSON document (whitespace around it allowed). On error the
@@ -35,6 +40,13 @@ struct JsonDecodeOptions {
 absl::StatusOr<nlohmann::json> DecodeJson(std::string_view text,
                                           const JsonDecodeOptions& options = {},
                                           JsonSyntaxError* error = nullptr);
+
+// Decodes the JSON value at the start of `text` (whitespace before it
+// allowed), which may go on past it; *end gets the offset just past the
+// value. Errors as DecodeJson's.
+absl::StatusOr<nlohmann::json> DecodeJsonPrefix(std::string_view text, size_t* end,
+                                                const JsonDecodeOptions& options = {},
+                                                JsonSyntaxError* error = nullptr);
 
 // How many bytes at the start of `text` are neither '"' nor '\\': within a
 // JSON string, where it may end or an escape begins. For scanners that only

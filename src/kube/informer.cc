@@ -3,6 +3,15 @@
 #include <algorithm>
 
 namespace nvsx::kube {
+namespace {
+
+// A projecting transform is applied by the reflector, as it decodes.
+ReflectorOptions WithProjection(ReflectorOptions options, const Transform& transform) {
+  if (transform.projection()) options.object_projection = transform.projection();
+  return options;
+}
+
+}  // namespace
 
 Informer::Informer(RestClient* client, core::WaitableClock* clock, InformerOptions options,
                    core::Logger logger)
@@ -10,7 +19,8 @@ Informer::Informer(RestClient* client, core::WaitableClock* clock, InformerOptio
       options_(std::move(options)),
       logger_(std::move(logger)),
       cache_(options_.indexers),
-      reflector_(client, clock, options_.reflector, this, logger_) {}
+      reflector_(client, clock, WithProjection(options_.reflector, options_.transform), this,
+                 logger_) {}
 
 Informer::~Informer() { Stop(); }
 
@@ -53,7 +63,8 @@ bool Informer::WaitForCacheSync(absl::Duration timeout) {
 }
 
 nlohmann::json Informer::Transformed(nlohmann::json object) const {
-  return options_.transform ? options_.transform(std::move(object)) : std::move(object);
+  if (!options_.transform || options_.transform.projection()) return object;
+  return options_.transform(std::move(object));
 }
 
 void Informer::BeginList() { listing_.clear(); }

@@ -34,7 +34,8 @@ struct EventHandlers {
 struct InformerOptions {
   ReflectorOptions reflector;  // what to list and watch, and how to retry
   Indexers indexers;           // e.g. {kNamespaceIndex, IndexByNamespace}
-  // Applied to every object before it is cached or handed to a handler.
+  // Applied to every object before it is cached or handed to a handler; a
+  // projection (KeepFields, StripManagedFields) while it is decoded.
   Transform transform;
   // Every resync_period, on_update(object, object) for every cached object,
   // so level-triggered handlers get to re-check; zero: never.
@@ -92,6 +93,7 @@ class Informer : private ReflectorSink {
   void EndList() override;
   void OnWatchEvent(WatchEventType type, nlohmann::json object) override;
 
+  // The transform, unless the reflector applied it while decoding.
   nlohmann::json Transformed(nlohmann::json object) const;
   void EnqueueLocked(Notification notification);
   void EnqueueResyncLocked();

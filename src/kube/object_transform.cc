@@ -1,19 +1,20 @@
 #include "kube/object_transform.h"
 
-#include <algorithm>
-
 #include "core/str_cat.h"
 
 namespace nvsx::kube {
+namespace {
 
-nlohmann::json StripManagedFields(nlohmann::json object) {
-  if (auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object()) {
-    metadata->erase("managedFields");
-  }
+using Keep = core::JsonProjection::Keep;
+
+// metadata.managedFields out, everything else whole.
+core::JsonProjection WithoutManagedFields() {
+  core::JsonProjection metadata{.keep = Keep::kAllBut};
+  metadata.fields.push_back({"managedFields", {.keep = Keep::kNothing}});
+  core::JsonProjection object{.keep = Keep::kAllBut};
+  object.fields.push_back({"metadata", std::move(metadata)});
   return object;
 }
-
-namespace {
 
 // A JSON pointer's reference tokens, unescaped ("~1" is '/', "~0" is '~');
 // InvalidArgument unless it is empty or starts with '/'.
@@ -45,44 +46,22 @@ absl::StatusOr<std::vector<std::string>> Tokens(std::string_view pointer) {
   return tokens;
 }
 
-// Whether `tokens[at..]` selects anything in `from`.
-bool Selects(const nlohmann::json& from, const std::vector<std::string>& tokens, size_t at) {
-  if (at == tokens.size()) return true;
-  if (tokens[at] == "*") {
-    return from.is_array() && std::any_of(from.begin(), from.end(), [&](const auto& element) {
-             return Selects(element, tokens, at + 1);
-           });
-  }
-  if (!from.is_object()) return false;
-  auto found = from.find(tokens[at]);
-  return found != from.end() && Selects(*found, tokens, at + 1);
-}
-
-// Copies what `tokens[at..]` selects in `from` into `to`, creating the
-// objects and arrays on the way (only where something is selected); a "*"
-// token walks every array element.
-void CopySelected(const nlohmann::json& from, nlohmann::json& to,
-                  const std::vector<std::string>& tokens, size_t at) {
-  if (at == tokens.size()) {
-    to = from;
-    return;
-  }
-  const std::string& token = tokens[at];
-  if (!Selects(from, tokens, at)) return;
-  if (token == "*") {
-    if (!to.is_array()) to = nlohmann::json::array();
-    for (size_t i = 0; i < from.size(); ++i) {
-      if (to.size() <= i) to.push_back(nlohmann::json::object());
-      CopySelected(from[i], to[i], tokens, at + 1);
-    }
-    return;
-  }
-  auto found = from.find(token);
-  if (!to.is_object()) to = nlohmann::json::object();
-  CopySelected(*found, to[token], tokens, at + 1);
-}
-
 }  // namespace
+
+Transform::Transform(core::JsonProjection projection)
+    : projection_(std::make_shared<const core::JsonProjection>(std::move(projection))) {}
+
+Transform::Transform(const StripManagedFieldsTransform&) : Transform(WithoutManagedFields()) {}
+
+nlohmann::json Transform::operator()(nlohmann::json object) const {
+  if (projection_) return core::Project(std::move(object), *projection_);
+  if (function_) return function_(std::move(object));
+  return object;
+}
+
+nlohmann::json StripManagedFieldsTransform::operator()(nlohmann::json object) const {
+  return Transform(*this)(std::move(object));
+}
 
 std::string EscapeJsonPointer(std::string_view key) {
   std::string out;
@@ -109,13 +88,11 @@ absl::StatusOr<Transform> KeepFields(const std::vector<std::string>& json_pointe
     if (!tokens.ok()) return tokens.status();
     keep.push_back(*std::move(tokens));
   }
-  // Copied, not moved: one pointer may lie inside another ("/metadata" and
-  // "/metadata/name").
-  return Transform([keep = std::move(keep)](nlohmann::json object) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const std::vector<std::string>& tokens : keep) CopySelected(object, out, tokens, 0);
-    return out;
-  });
+  core::JsonProjection projection = core::KeepPaths(keep);
+  // An object with none of the fields is kept as {}, never dropped: a
+  // watch event's or a list's object stays an object.
+  projection.empty_object_for_nothing = true;
+  return Transform(std::move(projection));
 }
 
 }  // namespace nvsx::kube

@@ -79,6 +79,7 @@ absl::Status Reflector::List(const CancelToken& cancel) {
   list.field_selector = options_.field_selector;
   list.limit = options_.page_size;
   list.cancel = &cancel;
+  list.item_projection = options_.object_projection;
   std::string resource_version;
   sink_->BeginList();
   while (true) {
@@ -129,6 +130,7 @@ absl::Status Reflector::Watch(const CancelToken& cancel, bool* progressed) {
       absl::Seconds(absl::ToInt64Seconds(options_.watch_timeout * (1.0 + Random())));
   if (watch.server_timeout < absl::Seconds(1)) watch.server_timeout = absl::Seconds(1);
   watch.cancel = &cancel;
+  watch.object_projection = options_.object_projection;
   absl::Status event_error;
   absl::Status status = client_->Watch(options_.resource, watch, [&](const WatchEvent& event) {
     if (cancel.cancelled()) return false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -8,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
+#include "core/json_projection.h"
 #include "core/logger.h"
 #include "kube/backoff.h"
 #include "kube/cancel_token.h"
@@ -43,6 +45,10 @@ struct ReflectorOptions {
   // Between failed attempts (connection lost, server down, errors).
   Backoff backoff{absl::Milliseconds(200), 2.0, 0.5, absl::Seconds(30)};
   UniformRandom random;  // jitter source; empty: a seeded std::mt19937_64
+  // When set, every listed and watched object (but bookmarks' and errors')
+  // is narrowed by it as it is decoded, and so reaches the sink (list items
+  // get their kind and apiVersion after).
+  std::shared_ptr<const core::JsonProjection> object_projection;
 };
 
 // Counters, for tests and metrics.

@@ -105,7 +105,7 @@ absl::Status RestClient::Watch(const ResourceRef& ref, const WatchOptions& optio
   if (options.allow_bookmarks) query.emplace_back("allowWatchBookmarks", "true");
   query.emplace_back("timeoutSeconds", core::StrCat(absl::ToInt64Seconds(options.server_timeout)));
   const std::string path = ResourcePath(ref);
-  WatchDecoder decoder;
+  WatchDecoder decoder(WatchDecoder::kDefaultMaxEventBytes, options.object_projection);
   absl::Status stream_error;
   bool stopped = false;
   std::vector<WatchEvent> events;
@@ -167,7 +167,8 @@ absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const
                                                 const std::optional<nlohmann::json>& body,
                                                 std::string_view content_type,
                                                 bool retry_too_many_requests,
-                                                const CancelToken* cancel) {
+                                                const CancelToken* cancel,
+                                                const core::JsonProjection* answer_projection) {
   HttpRequest request = NewRequest(method, path, query);
   request.cancel = cancel;
   if (body.has_value()) {
@@ -188,7 +189,8 @@ absl::StatusOr<nlohmann::json> RestClient::Send(const std::string& method, const
       if (!apierrors::IsConnectionError(error)) return error;
     } else if (response->status >= 200 && response->status < 300) {
       if (response->body.empty()) return nlohmann::json::object();
-      absl::StatusOr<nlohmann::json> parsed = core::DecodeJson(response->body);
+      absl::StatusOr<nlohmann::json> parsed =
+          core::DecodeJson(response->body, {.projection = answer_projection});
       if (!parsed.ok()) {
         return absl::InternalError(core::StrCat(method, " ", path, ": the server's answer is not ",
                                                 parsed.status().message()));
@@ -231,8 +233,16 @@ absl::StatusOr<nlohmann::json> RestClient::List(const ResourceRef& ref,
   if (!options.resource_version.empty()) {
     query.emplace_back("resourceVersion", options.resource_version);
   }
+  if (options.item_projection == nullptr) {
+    return Send("GET", ResourcePath(ref), query, std::nullopt, "application/json",
+                /*retry_too_many_requests=*/true, options.cancel);
+  }
+  // The list whole but its items, each narrowed.
+  using Keep = core::JsonProjection::Keep;
+  core::JsonProjection list{.keep = Keep::kAllBut};
+  list.fields.push_back({"items", {.keep = Keep::kAllBut, .elements = options.item_projection}});
   return Send("GET", ResourcePath(ref), query, std::nullopt, "application/json",
-              /*retry_too_many_requests=*/true, options.cancel);
+              /*retry_too_many_requests=*/true, options.cancel, &list);
 }
 
 absl::StatusOr<nlohmann::json> RestClient::ListAll(const ResourceRef& ref, ListOptions options) {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "core/environment.h"
+#include "core/json_projection.h"
 #include "kube/backoff.h"
 #include "kube/cancel_token.h"
 #include "kube/credential_provider.h"
@@ -46,6 +47,9 @@ struct ListOptions {
   // When set and cancelled, the request (and its retries) end with a
   // Cancelled status.
   const CancelToken* cancel = nullptr;
+  // When set, each of the list's items is narrowed by it as the answer is
+  // decoded (core::Project's result; the rest of the list stays whole).
+  std::shared_ptr<const core::JsonProjection> item_projection;
 };
 
 struct WriteOptions {
@@ -65,6 +69,9 @@ struct WatchOptions {
   // When set, Cancel() ends the watch promptly from any thread, even while
   // no event arrives; Watch then returns OK.
   const CancelToken* cancel = nullptr;
+  // When set, the objects of ADDED, MODIFIED and DELETED events are narrowed
+  // by it as they are decoded (see WatchDecoder).
+  std::shared_ptr<const core::JsonProjection> object_projection;
 };
 
 // A streamed GET (a watch, a followed log).
@@ -157,12 +164,14 @@ class RestClient {
  private:
   RestClient(RestConfig config, RestClientOptions options);
   absl::Duration RetryDelay(int attempt, const absl::Status& error);
-  // Do(), stopping early (Cancelled) when `cancel` fires.
+  // Do(), stopping early (Cancelled) when `cancel` fires, and decoding the
+  // answer narrowed by `answer_projection` when set.
   absl::StatusOr<nlohmann::json> Send(const std::string& method, const std::string& path,
                                       const QueryParams& query,
                                       const std::optional<nlohmann::json>& body,
                                       std::string_view content_type, bool retry_too_many_requests,
-                                      const CancelToken* cancel);
+                                      const CancelToken* cancel,
+                                      const core::JsonProjection* answer_projection = nullptr);
   HttpRequest NewRequest(const std::string& method, const std::string& path,
                          const QueryParams& query) const;
 

@@ -1,11 +1,15 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/json_projection.h"
 #include "nlohmann/json.hpp"
 
 namespace nvsx::kube {
@@ -27,8 +31,14 @@ struct WatchEvent {
 // An error is final: later Feed calls return it again.
 class WatchDecoder {
  public:
+  static constexpr size_t kDefaultMaxEventBytes = 64 << 20;
+
   // An event larger than `max_event_bytes` is an error (a runaway stream).
-  explicit WatchDecoder(size_t max_event_bytes = 64 << 20);
+  // `object_projection`, when set, narrows the objects of ADDED, MODIFIED
+  // and DELETED events as they are decoded (BOOKMARK and ERROR objects stay
+  // whole), with the result Project() gives.
+  explicit WatchDecoder(size_t max_event_bytes = kDefaultMaxEventBytes,
+                        std::shared_ptr<const core::JsonProjection> object_projection = nullptr);
 
   // Decodes what `bytes` completes, appending the events to *events.
   absl::Status Feed(std::string_view bytes, std::vector<WatchEvent>* events);
@@ -37,15 +47,34 @@ class WatchDecoder {
   absl::Status Finish() const;
 
  private:
+  // Finds where a JSON object ends, fed its bytes piecewise from its '{'.
+  class EndScanner {
+   public:
+    // The offset in `bytes` of the '}' that closes the object, or npos.
+    size_t Scan(std::string_view bytes);
+
+   private:
+    int depth_ = 0;
+    bool in_string_ = false;
+    bool escape_ = false;
+  };
+
   absl::Status Fail(std::string message);
-  absl::Status Emit(std::string_view text, std::vector<WatchEvent>* events);
+  // The event whose text starts `text`, when `text` holds all of it and it
+  // is valid (*used: its length); nullopt otherwise.
+  std::optional<nlohmann::json> DecodeIfWhole(std::string_view text, size_t* used) const;
+  // Decodes the event that is exactly `text`.
+  absl::Status DecodeExactly(std::string_view text, std::vector<WatchEvent>* events);
+  // Appends the event `envelope` ({"type", "object"}, decoded from `text`).
+  absl::Status Emit(nlohmann::json envelope, std::string_view text,
+                    std::vector<WatchEvent>* events);
 
   const size_t max_event_bytes_;
-  std::string buffer_;  // undecoded bytes; an event in progress starts at 0
-  size_t scan_ = 0;     // bytes of buffer_ already scanned
-  int depth_ = 0;       // nesting of the event in progress (0: between events)
-  bool in_string_ = false;
-  bool escape_ = false;
+  std::shared_ptr<const core::JsonProjection> object_projection_;
+  // {"type", "object"} with the object narrowed by object_projection_.
+  core::JsonProjection envelope_projection_;
+  std::string pending_;  // the start of an event, when a chunk ended inside it
+  EndScanner pending_end_;
   size_t events_seen_ = 0;
   absl::Status error_;
 };

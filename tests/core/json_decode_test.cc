@@ -1,7 +1,8 @@
 // DecodeJson against nlohmann::json::parse as the reference: the same
 // values (number types included) for what both accept, a refusal for what
-// nlohmann refuses, on hand-picked documents, random ones and random
-// corruptions of them.
+// nlohmann refuses, on hand-picked documents, random ones, random
+// corruptions of them and random strings of tokens. A projected decode
+// against Project() of the whole value, and the same errors.
 #include "core/json_decode.h"
 
 #include <gmock/gmock.h>
@@ -12,6 +13,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "core/json_projection.h"
 
 namespace nvsx::core {
 namespace {
@@ -281,6 +284,154 @@ TEST(DecodeJsonTest, RandomCorruptionsAreAcceptedOrRefusedAsNlohmannDoes) {
   // Both sides of the comparison were exercised.
   EXPECT_GT(accepted, 300);
   EXPECT_GT(refused, 300);
+}
+
+// Random strings of JSON tokens, many of them not JSON: a differential test
+// of the grammar rather than of single corruptions.
+TEST(DecodeJsonTest, RandomTokenStringsAreAcceptedOrRefusedAsNlohmannDoes) {
+  const std::vector<std::string> tokens = {"{",           "}",
+                                           "[",           "]",
+                                           ",",           ":",
+                                           "\"k\"",       "\"\\u00e9\"",
+                                           "1",           "-0.5e3",
+                                           "true",        "null",
+                                           " ",           "\"\\uD83D\\uDE00\"",
+                                           "\"\\uD83D\"", "0",
+                                           "01",          "\"a\\tb\"",
+                                           "1e",          "\"\xc3\xa9\"",
+                                           "\"\xc3\"",    "tru",
+                                           "\"",          "18446744073709551616",
+                                           "\n",          "-",
+                                           "\"\\/\"",     "fals"};
+  std::mt19937_64 random(11);
+  int accepted = 0;
+  int refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = 1 + static_cast<int>(random() % 7); n > 0; --n) {
+      text += tokens[random() % tokens.size()];
+    }
+    ExpectAgrees(text) ? ++accepted : ++refused;
+  }
+  EXPECT_GT(accepted, 1000);
+  EXPECT_GT(refused, 1000);
+}
+
+// A random projection over RandomValue's keys.
+JsonProjection RandomProjection(std::mt19937_64& random, int depth) {
+  using Keep = JsonProjection::Keep;
+  JsonProjection projection;
+  projection.keep = static_cast<Keep>(random() % (depth > 3 ? 2 : 4));
+  projection.empty_object_for_nothing = random() % 4 == 0;
+  if (projection.keep == Keep::kAll || projection.keep == Keep::kNothing) return projection;
+  for (int k = 0; k < 8; ++k) {
+    if (random() % 3 == 0) {
+      projection.fields.push_back({"k" + std::to_string(k), RandomProjection(random, depth + 1)});
+    }
+  }
+  if (random() % 2 == 0) {
+    projection.elements =
+        std::make_shared<const JsonProjection>(RandomProjection(random, depth + 1));
+  }
+  return projection;
+}
+
+// Decoding `text` narrowed by `projection` gives what Project() gives of the
+// whole value, or the error the whole decode gives.
+void ExpectProjectedAgrees(const std::string& text, const JsonProjection& projection) {
+  JsonSyntaxError whole_error;
+  JsonSyntaxError projected_error;
+  absl::StatusOr<json> whole = DecodeJson(text, {}, &whole_error);
+  absl::StatusOr<json> projected = DecodeJson(text, {.projection = &projection}, &projected_error);
+  ASSERT_EQ(whole.ok(), projected.ok()) << text;
+  if (!whole.ok()) {
+    EXPECT_EQ(projected.status(), whole.status()) << text;
+    EXPECT_EQ(projected_error.offset, whole_error.offset) << text;
+    return;
+  }
+  const json expected = Project(*whole, projection);
+  EXPECT_TRUE(Same(*projected, expected))
+      << "for: " << text << "\n got: " << projected->dump() << "\nwant: " << expected.dump();
+}
+
+TEST(DecodeJsonTest, AProjectedDecodeGivesWhatProjectGivesOfTheWholeValue) {
+  std::mt19937_64 random(99);
+  for (int i = 0; i < 3000; ++i) {
+    const json value = RandomValue(random, 0);
+    const JsonProjection projection = RandomProjection(random, 0);
+    for (const std::string& text : {value.dump(), value.dump(1)}) {
+      ASSERT_NO_FATAL_FAILURE(ExpectProjectedAgrees(text, projection));
+    }
+  }
+}
+
+TEST(DecodeJsonTest, AProjectedDecodeRefusesWhatTheWholeDecodeRefuses) {
+  std::mt19937_64 random(5);
+  const std::string alphabet = "{}[]\",:\\/-+.eE0123456789 tfnu\x01\x80\xc3\xe4\xf0\xff";
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = json{{"k0", RandomValue(random, 0)}, {"k1", RandomValue(random, 0)}}.dump();
+    const size_t at = random() % text.size();
+    text[at] = alphabet[random() % alphabet.size()];
+    ASSERT_NO_FATAL_FAILURE(ExpectProjectedAgrees(text, RandomProjection(random, 0)));
+  }
+}
+
+TEST(DecodeJsonTest, WhatAProjectionSkipsIsCheckedAsStrictly) {
+  const JsonProjection keep_a = KeepPaths({{"a"}});
+  const std::vector<std::string> bad = {
+      R"({"a":1,"b":"caf)"
+      "\xc3"
+      R"("})",
+      R"({"a":1,"b":[1,2,]})",
+      R"({"a":1,"b":1e400})",
+      R"({"a":1,"b":"\uD800"})",
+      R"({"a":1,"b":{"c" 1}})",
+      R"({"a":1,"b":tru})",
+      "{\"b\":\"tab\there\",\"a\":1}",
+      "{\"a\":1,\"b\":" + std::string(600, '[') + std::string(600, ']') + "}",
+  };
+  for (const std::string& text : bad) {
+    EXPECT_FALSE(DecodeJson(text, {.projection = &keep_a}).ok()) << text;
+    ExpectProjectedAgrees(text, keep_a);
+  }
+  absl::StatusOr<json> fine = DecodeJson(
+      R"({"b":{"x":["\u00e9\n",1e300,-0,{"y":null}]},"a":{"z":true}})", {.projection = &keep_a});
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(*fine, (json{{"a", {{"z", true}}}}));
+}
+
+TEST(DecodeJsonTest, ARepeatedKeyNarrowedAwayRemovesTheEarlierValue) {
+  const JsonProjection keep_a_x = KeepPaths({{"a", "x"}, {"b"}});
+  ExpectProjectedAgrees(R"({"a":{"x":1},"b":2,"a":{"y":3}})", keep_a_x);
+  ExpectProjectedAgrees(R"({"a":{"y":3},"a":{"x":1}})", keep_a_x);
+  absl::StatusOr<json> decoded =
+      DecodeJson(R"({"a":{"x":1},"b":2,"a":{"y":3}})", {.projection = &keep_a_x});
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, (json{{"b", 2}}));
+}
+
+TEST(DecodeJsonPrefixTest, DecodesTheFirstValueAndSaysWhereItEnds) {
+  size_t end = 0;
+  absl::StatusOr<json> first = DecodeJsonPrefix(" {\"a\":[1,2]} {\"b\":2}", &end);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, (json{{"a", {1, 2}}}));
+  EXPECT_EQ(end, 12u);
+  ASSERT_TRUE(DecodeJsonPrefix("123", &end).ok());
+  EXPECT_EQ(end, 3u);
+  ASSERT_TRUE(DecodeJsonPrefix("\"x\"garbage", &end).ok());
+  EXPECT_EQ(end, 3u);
+  const JsonProjection keep_b = KeepPaths({{"b"}});
+  absl::StatusOr<json> narrowed =
+      DecodeJsonPrefix("{\"a\":1,\"b\":2}\n{", &end, {.projection = &keep_b});
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_EQ(*narrowed, (json{{"b", 2}}));
+  EXPECT_EQ(end, 13u);
+
+  JsonSyntaxError error;
+  EXPECT_FALSE(DecodeJsonPrefix("{\"a\":", &end, {}, &error).ok());
+  EXPECT_EQ(error.offset, 5u);
+  EXPECT_EQ(error.reason, "unexpected end of input; expected a value");
+  EXPECT_FALSE(DecodeJsonPrefix("", &end).ok());
 }
 
 }  // namespace

@@ -129,6 +129,44 @@ TEST_F(InformerTest, ListThenWatchDeliversAddsUpdatesAndDeletes) {
   EXPECT_EQ(recorder.resyncs(), 0);
 }
 
+// A projection is applied as lists and events are decoded; the cache holds
+// exactly what the transform makes of the server's objects, and a function
+// transform still applies to decoded objects.
+TEST_F(InformerTest, TransformsShapeListedAndWatchedObjects) {
+  StartServer();
+  json bulky = Pod("a", "node-1");
+  bulky["metadata"]["annotations"] = {{"note", "x"}};
+  bulky["spec"]["volumes"] = {{{"name", "data"}, {"emptyDir", json::object()}}};
+  MustCreate("default", bulky);
+  const Transform keep = *KeepFields({"/spec/nodeName", "/spec/containers/*/name"});
+  ASSERT_TRUE(keep.projection());
+  const Transform function = [](json object) {
+    object["metadata"]["annotations"]["seen"] = "yes";
+    return object;
+  };
+  for (const Transform& transform : {keep, function}) {
+    InformerOptions options = PodInformer();
+    options.transform = transform;
+    Recorder recorder;
+    Informer informer(client_.get(), &clock_, options);
+    informer.AddEventHandlers(recorder.Handlers());
+    informer.Start();
+    ASSERT_TRUE(informer.WaitForCacheSync(absl::Seconds(20)));
+    const std::string name = transform.projection() ? "b" : "c";
+    MustCreate("default", Pod(name, "node-2"));
+    MustRelabel("default", "a", transform.projection() ? "db" : "web2");
+    ASSERT_TRUE(recorder.WaitForState(ServerVersions(*client_, kPods)));
+    for (const std::string& key : informer.cache().ListKeys()) {
+      const size_t slash = key.find('/');
+      absl::StatusOr<json> served =
+          client_->Get(PodsIn(key.substr(0, slash)).WithName(key.substr(slash + 1)));
+      ASSERT_TRUE(served.ok()) << served.status();
+      EXPECT_EQ(*informer.cache().Get(key), transform(*served)) << key;
+    }
+    informer.Stop();
+  }
+}
+
 TEST_F(InformerTest, IndexersFollowTheObjects) {
   StartServer();
   MustCreate("default", Pod("a", "node-1", "web"));
