@@ -94,7 +94,14 @@ TEST_F(JanitorTest, MetricsCountRequestsByKindAndOutcome) {
   StartJanitor(sim_backend_.get(), FastOptions(), metrics->get());
   ASSERT_TRUE(ResetState("reset-1", kube::JanitorState::kSucceeded));
   ASSERT_TRUE(RebootState("reboot-1", kube::JanitorState::kFailed));
-  const std::string text = registry.Render();
+  // The janitor counts a request after its status write lands, so the state
+  // can be visible a moment before the metric.
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    text = registry.Render();
+    return text.find("outcome=\"failed\"} 1") != std::string::npos &&
+           text.find("outcome=\"succeeded\"} 1") != std::string::npos;
+  })) << text;
   EXPECT_THAT(
       text,
       HasSubstr("nvsentinel_janitor_requests_total{kind=\"GPUReset\",outcome=\"started\"} 1"));

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <set>
@@ -123,6 +124,23 @@ class PublisherTest : public ::testing::Test {
     });
   }
 
+  // The publisher counts a write after the API server answers it, so the
+  // event can be visible a moment before its metric: poll (up to 10 s) until
+  // every line is in the rendered registry; returns the last rendering.
+  std::string WaitForMetrics(const std::vector<std::string>& lines) {
+    std::string text = registry_.Render();
+    const auto has_all = [&] {
+      return std::ranges::all_of(lines, [&](const std::string& line) {
+        return text.find(line) != std::string::npos;
+      });
+    };
+    for (int i = 0; i < 500 && !has_all(); ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+      text = registry_.Render();
+    }
+    return text;
+  }
+
   std::string Gpu3Uuid() { return nvml::SimGpuUuid(kNode, 3); }
 
   core::SystemClock clock_;
@@ -185,7 +203,10 @@ TEST_F(PublisherTest, RecoveryMarksTheEventHealthy) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["spec"]["isHealthy"], true);
   EXPECT_TRUE(events[0]["spec"]["metadata"].contains("recoveredTimestamp"));
-  const std::string text = registry_.Render();
+  const std::string text =
+      WaitForMetrics({"nvsentinel_publisher_events_total{action=\"opened\"} 1\n",
+                      "nvsentinel_publisher_events_total{action=\"closed\"} 1\n",
+                      "nvsentinel_publisher_fault_to_event_seconds_count 1\n"});
   EXPECT_NE(text.find("nvsentinel_publisher_events_total{action=\"opened\"} 1\n"),
             std::string::npos)
       << text;
