@@ -4,8 +4,9 @@
 
 namespace nvsx::controller {
 
-FreshEventsFirst::FreshEventsFirst(std::function<void(const std::string&)> enqueue)
-    : enqueue_(std::move(enqueue)) {}
+FreshEventsFirst::FreshEventsFirst(std::function<void(const std::string&)> enqueue,
+                                   const core::Clock* clock, absl::Duration max_wait)
+    : enqueue_(std::move(enqueue)), clock_(clock), max_wait_(max_wait) {}
 
 void FreshEventsFirst::Queued(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -24,7 +25,12 @@ void FreshEventsFirst::Started(const std::string& name) {
 
 bool FreshEventsFirst::StepAside(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (fresh_.empty()) return false;
+  const absl::Time now = clock_->Now();
+  const auto since = waiting_.emplace(name, now).first;
+  if (fresh_.empty() || now - since->second >= max_wait_) {
+    waiting_.erase(since);
+    return false;
+  }
   aside_.insert(name);
   return true;
 }

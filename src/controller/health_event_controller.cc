@@ -4,6 +4,7 @@
 #include "controller/drain_plan.h"
 #include "controller/names.h"
 #include "core/duration.h"
+#include "core/json_member.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "kube/types/json_fields.h"
@@ -19,27 +20,21 @@ SharedInformersOptions InformerOptions(const HealthEventControllerOptions& optio
   return informers;
 }
 
-const nlohmann::json& Member(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
 // What about a node the controllers decide on: labels (opt-out, GPU),
 // annotations (our record) and spec (cordon, taints); not its status, which
 // heartbeats change every few seconds.
 bool NodeDecisionInputsChanged(const nlohmann::json& old_node, const nlohmann::json& new_node) {
-  const nlohmann::json& old_meta = Member(old_node, "metadata");
-  const nlohmann::json& new_meta = Member(new_node, "metadata");
-  return Member(old_meta, "labels") != Member(new_meta, "labels") ||
-         Member(old_meta, "annotations") != Member(new_meta, "annotations") ||
-         Member(old_node, "spec") != Member(new_node, "spec");
+  const nlohmann::json& old_meta = core::JsonMember(old_node, "metadata");
+  const nlohmann::json& new_meta = core::JsonMember(new_node, "metadata");
+  return core::JsonMember(old_meta, "labels") != core::JsonMember(new_meta, "labels") ||
+         core::JsonMember(old_meta, "annotations") != core::JsonMember(new_meta, "annotations") ||
+         core::JsonMember(old_node, "spec") != core::JsonMember(new_node, "spec");
 }
 
 // A node's conditions without their heartbeat times, which change every few
 // seconds: what recovery decides on (Ready, the check's condition).
 nlohmann::json ConditionsWithoutHeartbeats(const nlohmann::json& node) {
-  nlohmann::json conditions = Member(Member(node, "status"), "conditions");
+  nlohmann::json conditions = core::JsonAt(node, {"status", "conditions"});
   if (!conditions.is_array()) return nullptr;
   for (nlohmann::json& condition : conditions) {
     if (condition.is_object()) condition.erase("lastHeartbeatTime");
@@ -48,14 +43,14 @@ nlohmann::json ConditionsWithoutHeartbeats(const nlohmann::json& node) {
 }
 
 std::string NameOf(const nlohmann::json& object) {
-  return Member(Member(object, "metadata"), "name").is_string()
-             ? Member(Member(object, "metadata"), "name").get<std::string>()
+  return core::JsonAt(object, {"metadata", "name"}).is_string()
+             ? core::JsonAt(object, {"metadata", "name"}).get<std::string>()
              : "";
 }
 
 // spec.nodeName of a Pod, RebootNode, GPUReset or HealthEvent.
 std::string NodeOf(const nlohmann::json& object) {
-  const nlohmann::json& node = Member(Member(object, "spec"), "nodeName");
+  const nlohmann::json& node = core::JsonAt(object, {"spec", "nodeName"});
   return node.is_string() ? node.get<std::string>() : "";
 }
 
@@ -91,7 +86,7 @@ HealthEventController::HealthEventController(kube::RestClient* client, core::Wai
            logger_.With({{"controller", "ttl"}})),
       loop_(
           clock, options_.loop, [this](const std::string& key) { return Reconcile(key); }, logger_),
-      fresh_first_([this](const std::string& name) { loop_.Enqueue(name); }) {
+      fresh_first_([this](const std::string& name) { loop_.Enqueue(name); }, clock) {
   informers_.events().AddEventHandlers(
       {.on_add = [this](const nlohmann::json& object) { OnEvent(object); },
        .on_update = [this](const nlohmann::json&,

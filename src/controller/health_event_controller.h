@@ -52,7 +52,8 @@ struct HealthEventControllerOptions {
 //   Resolved, Failed, Cancelled -> TtlController -> deleted when the policy says
 // An event that moves on is handed to the next phase's controller in the
 // same pass. In a burst, events not looked at yet go first
-// (FreshEventsFirst): every failing node is cordoned before any is drained.
+// (FreshEventsFirst): every failing node's quarantine begins before any
+// node is drained.
 class HealthEventController {
  public:
   // `client` and `clock` must outlive the controller; `recorder` and

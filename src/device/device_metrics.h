@@ -24,7 +24,7 @@ enum class RpcMethod {
   kDeleteGpu,
   kHeartbeat,
 };
-inline constexpr size_t kRpcMethodCount = 8;
+inline constexpr size_t kRpcMethodCount = static_cast<size_t>(RpcMethod::kHeartbeat) + 1;
 const char* RpcMethodName(RpcMethod method);
 
 // The device API's Prometheus metrics: RPC counts and latency by method and

@@ -10,11 +10,32 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+namespace {
+
+bool ChangesGpus(RpcMethod method) {
+  switch (method) {
+    case RpcMethod::kCreateGpu:
+    case RpcMethod::kUpdateGpu:
+    case RpcMethod::kUpdateGpuStatus:
+    case RpcMethod::kDeleteGpu:
+      return true;
+    case RpcMethod::kGetGpu:
+    case RpcMethod::kListGpus:
+    case RpcMethod::kWatchGpus:
+    case RpcMethod::kHeartbeat:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* GpuServiceImpl::Finish(grpc::CallbackServerContext* context,
                                                  RpcMethod method, absl::Time started,
                                                  const absl::Status& status) {
-  // A change starts its watch writes before the call answers (see WatchWriteQueue).
-  deps_.watch_writes->RunPending();
+  // A change starts its watch writes before the call answers (see
+  // WatchWriteQueue); a read has none of its own to wait for.
+  if (ChangesGpus(method)) deps_.watch_writes->RunPending();
   deps_.metrics->RecordRpc(method, status.code(), deps_.clock->Now() - started);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));

@@ -42,7 +42,7 @@ void WatchBroadcaster::OnGpuEvent(const GpuEvent& event) {
     // Whoever is already queue_limit_ behind would fall further: drop it
     // before its oldest event's slot is reused.
     std::erase_if(subscribers_, [&](const std::shared_ptr<Subscription>& subscription) {
-      if (head_ - subscription->next_ < queue_limit_) return false;
+      if (head_ - subscription->next_.load() < queue_limit_) return false;
       subscription->overflowed_.store(true);
       subscription->closed_.store(true);
       dropped.push_back(subscription);
@@ -63,13 +63,15 @@ void WatchBroadcaster::OnGpuEvent(const GpuEvent& event) {
 std::optional<GpuEvent> WatchBroadcaster::Take(Subscription& subscription) {
   std::shared_lock lock(log_mu_);
   // A dropped subscription's slots may already hold newer events.
-  if (subscription.overflowed_.load() || subscription.next_ == head_) return std::nullopt;
-  return log_[subscription.next_++ % log_.size()];
+  const uint64_t next = subscription.next_.load();
+  if (subscription.overflowed_.load() || next == head_) return std::nullopt;
+  subscription.next_.store(next + 1);
+  return log_[next % log_.size()];
 }
 
 bool WatchBroadcaster::HasPending(const Subscription& subscription) const {
   std::shared_lock lock(log_mu_);
-  return !subscription.overflowed_.load() && subscription.next_ != head_;
+  return !subscription.overflowed_.load() && subscription.next_.load() != head_;
 }
 
 WatchBroadcasterStats WatchBroadcaster::stats() const {

@@ -39,7 +39,10 @@ class Subscription {
 
   WatchBroadcaster* const owner_;
   const std::function<void()> on_event_;
-  uint64_t next_;  // sequence of the next event to take; guarded by the owner's log_mu_
+  // Sequence of the next event to take. Written only by the one consumer, under
+  // the owner's log_mu_ held shared; atomic because a consumer handing its turn
+  // over may still ask pending() while the next one takes.
+  std::atomic<uint64_t> next_;
   std::atomic<bool> overflowed_{false};
   std::atomic<bool> closed_{false};
 };

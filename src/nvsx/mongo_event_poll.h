@@ -18,7 +18,8 @@ namespace nvsx::op {
 // A mongo-event clause: counts the documents of a collection that match a
 // filter in NVSentinel's legacy MongoDB, every `interval` (a database behind
 // kubectl exec cannot be watched), and holds once the count is above zero,
-// as the original's did. The first count is made at Start.
+// as the original's did. The first count is made as soon as Start returns,
+// on the poll thread.
 class MongoEventPoll final : public StreamWatch {
  public:
   // `clock` must outlive it.

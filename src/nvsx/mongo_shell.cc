@@ -183,46 +183,6 @@ std::string DocumentId(const json& document) {
   return IsHex24(text) ? text : "";
 }
 
-absl::Status CheckMongoFilter(std::string_view filter) {
-  filter = core::TrimWhitespace(filter);
-  if (filter.size() < 2 || filter.front() != '{' || filter.back() != '}') {
-    return absl::InvalidArgumentError(
-        "must be one object literal, e.g. {isFatal: true} or {\"checkName\": \"GpuPcieWatch\"}");
-  }
-  std::string open;  // the brackets not closed yet
-  char quote = 0;
-  for (size_t i = 0; i < filter.size(); ++i) {
-    const char c = filter[i];
-    if (quote != 0) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    if (c == '"' || c == '\'' || c == '`') {
-      quote = c;
-    } else if (c == '{' || c == '[' || c == '(') {
-      open += c;
-    } else if (c == '}' || c == ']' || c == ')') {
-      const char want = c == '}' ? '{' : c == ']' ? '[' : '(';
-      if (open.empty() || open.back() != want) {
-        return absl::InvalidArgumentError(
-            core::StrCat("unbalanced '", std::string(1, c), "' at offset ", i));
-      }
-      open.pop_back();
-      if (open.empty() && i + 1 != filter.size()) {
-        return absl::InvalidArgumentError(core::StrCat(
-            "the object ends at offset ", i, " but text follows: one object literal only"));
-      }
-    }
-  }
-  if (quote != 0) return absl::InvalidArgumentError("a string is not closed");
-  if (!open.empty()) return absl::InvalidArgumentError("a bracket is not closed");
-  return absl::OkStatus();
-}
-
 absl::Status CheckMongoCollection(std::string_view collection) {
   if (collection.empty()) return absl::InvalidArgumentError("must not be empty");
   if (collection.find('$') != std::string_view::npos ||

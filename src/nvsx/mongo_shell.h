@@ -80,9 +80,6 @@ std::string ObjectIdAt(absl::Time time);
 // string or EJSON as {"$oid": ...}; "" when it is no ObjectId.
 std::string DocumentId(const nlohmann::json& document);
 
-// A filter must be one object literal ("{isFatal: true}", {"checkName": "X"}),
-// so nothing but the query reaches mongosh; InvalidArgument otherwise.
-absl::Status CheckMongoFilter(std::string_view filter);
 // A collection name MongoDB accepts: not empty, no '$' or NUL, not system.*.
 absl::Status CheckMongoCollection(std::string_view collection);
 

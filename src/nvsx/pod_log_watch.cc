@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/json_member.h"
 #include "core/str_cat.h"
 #include "kube/api_error.h"
 #include "kube/pod_log.h"
@@ -15,6 +16,7 @@ using nlohmann::json;
 constexpr absl::Duration kFirstRetry = absl::Milliseconds(200);
 constexpr absl::Duration kLastRetry = absl::Seconds(5);
 constexpr size_t kShownLine = 160;
+constexpr size_t kSearchedLineBytes = 8 * 1024;
 
 kube::InformerOptions PodsOf(const PodLogSource& source) {
   kube::InformerOptions options;
@@ -26,21 +28,15 @@ kube::InformerOptions PodsOf(const PodLogSource& source) {
   return options;
 }
 
-const json& At(const json& object, const char* key) {
-  static const json* const kNull = new json();
-  if (!object.is_object()) return *kNull;
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
 // The container kubectl reads when none is named: the one the
 // kubectl.kubernetes.io/default-container annotation names, else the first.
 std::string DefaultContainer(const json& pod) {
   const json& named =
-      At(At(At(pod, "metadata"), "annotations"), "kubectl.kubernetes.io/default-container");
+      core::JsonAt(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
   if (named.is_string()) return named.get<std::string>();
-  const json& containers = At(At(pod, "spec"), "containers");
-  if (containers.is_array() && !containers.empty() && At(containers[0], "name").is_string()) {
+  const json& containers = core::JsonAt(pod, {"spec", "containers"});
+  if (containers.is_array() && !containers.empty() &&
+      core::JsonMember(containers[0], "name").is_string()) {
     return containers[0]["name"].get<std::string>();
   }
   return "";
@@ -49,17 +45,19 @@ std::string DefaultContainer(const json& pod) {
 // The instance of the pod's containers that runs or ran: "uid/restarts", or
 // "" while none has started (there is no log to read yet).
 std::string InstanceKey(const json& pod) {
-  const json& statuses = At(At(pod, "status"), "containerStatuses");
+  const json& statuses = core::JsonAt(pod, {"status", "containerStatuses"});
   if (!statuses.is_array()) return "";
   int64_t restarts = -1;
   for (const json& status : statuses) {
-    const json& state = At(status, "state");
-    if (!At(state, "running").is_object() && !At(state, "terminated").is_object()) continue;
-    const json& count = At(status, "restartCount");
+    const json& state = core::JsonMember(status, "state");
+    if (!core::JsonMember(state, "running").is_object() &&
+        !core::JsonMember(state, "terminated").is_object())
+      continue;
+    const json& count = core::JsonMember(status, "restartCount");
     restarts = std::max<int64_t>(restarts, count.is_number_integer() ? count.get<int64_t>() : 0);
   }
   if (restarts < 0) return "";
-  const json& uid = At(At(pod, "metadata"), "uid");
+  const json& uid = core::JsonAt(pod, {"metadata", "uid"});
   return core::StrCat(uid.is_string() ? uid.get<std::string>() : "", "/", restarts);
 }
 
@@ -106,26 +104,39 @@ void PodLogWatch::Stop() {
     stopping_ = true;
     followers.swap(followers_);
   }
-  for (auto& [key, follower] : followers) follower->cancel.Cancel();
   for (auto& [key, follower] : followers) {
-    if (follower->thread.joinable()) follower->thread.join();
+    if (follower != nullptr) follower->cancel.Cancel();
+  }
+  for (auto& [key, follower] : followers) {
+    if (follower != nullptr && follower->thread.joinable()) follower->thread.join();
   }
 }
 
 void PodLogWatch::OnPod(const json& pod) {
   const std::string key = InstanceKey(pod);
   if (key.empty()) return;
-  const std::string name = At(At(pod, "metadata"), "name").get<std::string>();
+  const std::string name = core::JsonAt(pod, {"metadata", "name"}).get<std::string>();
   const std::string container =
       source_.container.empty() ? DefaultContainer(pod) : source_.container;
   std::lock_guard lock(mu_);
   if (stopping_ || match_ || followers_.contains(key)) return;
-  const size_t active = std::count_if(followers_.begin(), followers_.end(),
-                                      [](const auto& entry) { return !entry.second->done; });
+  // A crash-looping pod makes a new instance per restart: finished followers
+  // give back their threads, keeping only their keys (never followed twice).
+  size_t active = 0;
+  for (auto& [instance, follower] : followers_) {
+    if (follower == nullptr) continue;
+    if (!follower->done) {
+      ++active;
+      continue;
+    }
+    follower->thread.join();  // done is its last step: it returns at once
+    follower.reset();
+  }
   if (active >= max_pods_) {
-    ++skipped_;
+    skipped_.insert(key);
     return;
   }
+  skipped_.erase(key);
   auto follower = std::make_unique<Follower>();
   follower->pod = name;
   Follower* started = follower.get();
@@ -160,7 +171,10 @@ void PodLogWatch::Follow(Follower* follower, std::string container) {
 }
 
 bool PodLogWatch::OnLine(const std::string& pod, std::string_view line) {
-  const bool matched = std::regex_search(line.begin(), line.end(), pattern_);
+  // libstdc++'s matcher recurses per character; a bounded prefix keeps a
+  // pattern like ".*x" on a 64 KiB line from overflowing the thread's stack.
+  const std::string_view searched = line.substr(0, kSearchedLineBytes);
+  const bool matched = std::regex_search(searched.begin(), searched.end(), pattern_);
   {
     std::lock_guard lock(mu_);
     problems_.erase(pod);
@@ -189,9 +203,9 @@ WatchVerdict PodLogWatch::Verdict() const {
     core::StrAppend(&detail, "the logs of ", followers_.size(), " pod container(s) matching \"",
                     source_.label_selector, "\" in ", source_.namespace_name);
   }
-  if (skipped_ > 0) {
-    core::StrAppend(&detail, "; ", skipped_, " more not followed (over the limit of ", max_pods_,
-                    " at once)");
+  if (!skipped_.empty()) {
+    core::StrAppend(&detail, "; ", skipped_.size(), " more not followed (over the limit of ",
+                    max_pods_, " at once)");
   }
   if (!problems_.empty()) {
     core::StrAppend(&detail, "; pod ", problems_.begin()->first, ": ", problems_.begin()->second);

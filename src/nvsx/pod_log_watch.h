@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -78,10 +79,11 @@ class PodLogWatch final : public StreamWatch {
 
   mutable std::mutex mu_;
   bool stopping_ = false;
-  // By "uid/restarts": one per container instance, finished ones included.
+  // By "uid/restarts": one per container instance; null once its follower
+  // finished and was joined, so the instance is not followed again.
   std::map<std::string, std::unique_ptr<Follower>> followers_;
   std::map<std::string, std::string> problems_;  // pod -> why its log cannot be read
-  size_t skipped_ = 0;                           // instances over max_pods
+  std::set<std::string> skipped_;                // instances not followed: over max_pods
   std::optional<Match> match_;
 };
 

@@ -16,6 +16,7 @@
 #include "core/yaml_load.h"
 #include "kube/names.h"
 #include "nvsx/log_pattern.h"
+#include "nvsx/mongo_filter.h"
 #include "nvsx/mongo_shell.h"
 #include "nvsx/stage_ids.h"
 #include "nvsx/watch_kinds.h"

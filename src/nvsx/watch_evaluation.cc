@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "core/json_member.h"
 #include "core/str_cat.h"
 #include "core/text.h"
 #include "nvsx/expectation.h"
@@ -17,29 +18,15 @@ namespace {
 
 using nlohmann::json;
 
-const json& Empty() {
-  static const json kNull;
-  return kNull;
-}
-
-const json& At(const json& object, std::initializer_list<std::string_view> path) {
-  const json* node = &object;
-  for (std::string_view key : path) {
-    if (!node->is_object()) return Empty();
-    auto it = node->find(key);
-    if (it == node->end()) return Empty();
-    node = &*it;
-  }
-  return *node;
-}
-
 std::string Text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
   return value.dump();
 }
 
-std::string ObjectName(const json& object) { return Text(At(object, {"metadata", "name"})); }
+std::string ObjectName(const json& object) {
+  return Text(core::JsonAt(object, {"metadata", "name"}));
+}
 
 // The single target node, if the source has listed it.
 const json* TargetNode(std::span<const ObjectList> sources) {
@@ -78,7 +65,7 @@ WatchVerdict EvaluatePods(const WatchClause& clause, const ObjectList& pods) {
     return {!pods.empty() || negate, core::StrCat(matching, " (want ", expect, ")")};
   }
   std::vector<std::string> phases;
-  for (const auto& pod : pods) phases.push_back(Text(At(*pod, {"status", "phase"})));
+  for (const auto& pod : pods) phases.push_back(Text(core::JsonAt(*pod, {"status", "phase"})));
   std::sort(phases.begin(), phases.end());
   const ExpectationResult result = MatchExpectation(expect, absl::StrJoin(phases, " "));
   return {result.met, core::StrCat("pods \"", selector, "\": ", result.explanation)};
@@ -97,11 +84,11 @@ WatchVerdict EvaluateNodeCondition(const WatchClause& clause, const WatchScope& 
                                    const json& node) {
   const std::string& type = clause.Field("type");
   const std::string want = clause.Field("status").empty() ? "True" : clause.Field("status");
-  const json& conditions = At(node, {"status", "conditions"});
+  const json& conditions = core::JsonAt(node, {"status", "conditions"});
   if (conditions.is_array()) {
     for (const json& condition : conditions) {
-      if (Text(At(condition, {"type"})) != type) continue;
-      const std::string status = Text(At(condition, {"status"}));
+      if (Text(core::JsonAt(condition, {"type"})) != type) continue;
+      const std::string status = Text(core::JsonAt(condition, {"status"}));
       return {status == want, core::StrCat("node ", scope.target_node, " condition ", type, "=",
                                            status, " (want ", want, ")")};
     }
@@ -112,11 +99,11 @@ WatchVerdict EvaluateNodeCondition(const WatchClause& clause, const WatchScope& 
 WatchVerdict EvaluateTaint(const WatchClause& clause, const WatchScope& scope, const json& node) {
   const std::string& key = clause.Field("key");
   const std::string& effect = clause.Field("effect");
-  const json& taints = At(node, {"spec", "taints"});
+  const json& taints = core::JsonAt(node, {"spec", "taints"});
   if (taints.is_array()) {
     for (const json& taint : taints) {
-      if (Text(At(taint, {"key"})) != key) continue;
-      const std::string got_effect = Text(At(taint, {"effect"}));
+      if (Text(core::JsonAt(taint, {"key"})) != key) continue;
+      const std::string got_effect = Text(core::JsonAt(taint, {"effect"}));
       if (!effect.empty() && got_effect != effect) continue;
       return {true, core::StrCat("node ", scope.target_node, " taint ", key, ":", got_effect)};
     }
@@ -129,9 +116,10 @@ WatchVerdict EvaluateCrd(const WatchClause& clause, const WatchScope& scope,
                          const ObjectList& objects) {
   const std::string& resource = clause.Field("resource");
   for (const auto& object : objects) {
-    const json& spec = At(*object, {"spec"});
-    const std::string node = !Text(At(spec, {"nodeName"})).empty() ? Text(At(spec, {"nodeName"}))
-                                                                   : Text(At(spec, {"node"}));
+    const json& spec = core::JsonAt(*object, {"spec"});
+    const std::string node = !Text(core::JsonAt(spec, {"nodeName"})).empty()
+                                 ? Text(core::JsonAt(spec, {"nodeName"}))
+                                 : Text(core::JsonAt(spec, {"node"}));
     if (node == scope.target_node) {
       return {true, core::StrCat(resource, "/", ObjectName(*object), " for node ", node)};
     }
@@ -143,10 +131,10 @@ std::optional<absl::Time> EventTime(const json& event) {
   for (const char* field : {"lastTimestamp", "eventTime", "firstTimestamp"}) {
     absl::Time time;
     std::string error;
-    const std::string text = Text(At(event, {field}));
+    const std::string text = Text(core::JsonAt(event, {field}));
     if (!text.empty() && absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return time;
   }
-  const std::string created = Text(At(event, {"metadata", "creationTimestamp"}));
+  const std::string created = Text(core::JsonAt(event, {"metadata", "creationTimestamp"}));
   absl::Time time;
   std::string error;
   if (absl::ParseTime(absl::RFC3339_full, created, &time, &error)) return time;
@@ -157,19 +145,19 @@ WatchVerdict EvaluatePodEvent(const WatchClause& clause, const WatchScope& scope
                               const ObjectList& events, const ObjectList& pods_on_node) {
   const std::string& reason = clause.Field("reason");
   for (const auto& event : events) {
-    if (Text(At(*event, {"reason"})) != reason) continue;
+    if (Text(core::JsonAt(*event, {"reason"})) != reason) continue;
     const std::optional<absl::Time> time = EventTime(*event);
     // Whole-second timestamps: an event in the run's first second counts.
     if (time && *time < absl::FromUnixSeconds(absl::ToUnixSeconds(scope.events_since))) continue;
-    const json& involved = At(*event, {"involvedObject"});
-    const std::string pod = Text(At(involved, {"name"}));
-    const std::string namespace_name = Text(At(involved, {"namespace"}));
-    bool on_node = Text(At(*event, {"source", "host"})) == scope.target_node ||
-                   Text(At(*event, {"reportingInstance"})) == scope.target_node;
+    const json& involved = core::JsonAt(*event, {"involvedObject"});
+    const std::string pod = Text(core::JsonAt(involved, {"name"}));
+    const std::string namespace_name = Text(core::JsonAt(involved, {"namespace"}));
+    bool on_node = Text(core::JsonAt(*event, {"source", "host"})) == scope.target_node ||
+                   Text(core::JsonAt(*event, {"reportingInstance"})) == scope.target_node;
     for (const auto& candidate : pods_on_node) {
       if (on_node) break;
       on_node = ObjectName(*candidate) == pod &&
-                Text(At(*candidate, {"metadata", "namespace"})) == namespace_name;
+                Text(core::JsonAt(*candidate, {"metadata", "namespace"})) == namespace_name;
     }
     if (on_node) {
       return {true, core::StrCat("event ", reason, " on pod ", namespace_name, "/", pod)};
@@ -179,8 +167,8 @@ WatchVerdict EvaluatePodEvent(const WatchClause& clause, const WatchScope& scope
 }
 
 bool PhaseReached(const json& event, const std::string& phase) {
-  if (absl::EqualsIgnoreCase(Text(At(event, {"status", "phase"})), phase)) return true;
-  const json& times = At(event, {"status", "phaseTimes"});
+  if (absl::EqualsIgnoreCase(Text(core::JsonAt(event, {"status", "phase"})), phase)) return true;
+  const json& times = core::JsonAt(event, {"status", "phaseTimes"});
   if (!times.is_object()) return false;
   for (const auto& [name, value] : times.items()) {
     if (absl::EqualsIgnoreCase(name, phase)) return true;
@@ -189,7 +177,7 @@ bool PhaseReached(const json& event, const std::string& phase) {
 }
 
 bool HasXid(const json& event, const std::string& xid) {
-  const json& codes = At(event, {"spec", "errorCode"});
+  const json& codes = core::JsonAt(event, {"spec", "errorCode"});
   if (!codes.is_array()) return false;
   return std::any_of(codes.begin(), codes.end(),
                      [&](const json& code) { return Text(code) == xid; });
@@ -201,12 +189,12 @@ WatchVerdict EvaluateHealthEvent(const WatchClause& clause, const WatchScope& sc
   const std::string& check = clause.Field("check");
   const std::string& xid = clause.Field("xid");
   for (const auto& event : events) {
-    if (Text(At(*event, {"spec", "nodeName"})) != scope.target_node) continue;
-    if (!check.empty() && Text(At(*event, {"spec", "checkName"})) != check) continue;
+    if (Text(core::JsonAt(*event, {"spec", "nodeName"})) != scope.target_node) continue;
+    if (!check.empty() && Text(core::JsonAt(*event, {"spec", "checkName"})) != check) continue;
     if (!xid.empty() && !HasXid(*event, xid)) continue;
     if (!phase.empty() && !PhaseReached(*event, phase)) continue;
     return {true, core::StrCat("healthevent ", ObjectName(*event), " phase ",
-                               Text(At(*event, {"status", "phase"})))};
+                               Text(core::JsonAt(*event, {"status", "phase"})))};
   }
   std::vector<std::string> wanted;
   if (!check.empty()) wanted.push_back(core::StrCat("check ", check));

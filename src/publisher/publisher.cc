@@ -98,9 +98,10 @@ absl::Status Publisher::Sync(const std::string& name) {
       if (open == nullptr) return OpenEvent(fault);
       if (!IsFatalHealthEvent(*open)) return UpdateEvent(*open, fault);
       // The fatal fault is gone and a lesser one remains: close the fatal
-      // event, then open one for what remains.
+      // event, then open one for what remains. Without a write token the
+      // close is already requeued for later; requeueing now would spin.
       NVSX_RETURN_IF_ERROR(CloseEvent(name, *open));
-      queue_.Add(name);
+      if (ledger_.Open(name) == nullptr) queue_.Add(name);
       return absl::OkStatus();
     case GpuState::kHealthy:
       return open != nullptr ? CloseEvent(name, *open) : absl::OkStatus();

@@ -1,6 +1,7 @@
 #include "sim/container_runtime.h"
 
 #include "absl/strings/numbers.h"
+#include "core/json_member.h"
 #include "core/str_cat.h"
 #include "kube/types/health_event.h"
 #include "sim/pod_lifecycle.h"
@@ -10,21 +11,14 @@ namespace {
 
 using nlohmann::json;
 
-const json& Field(const json& object, const char* key) {
-  static const json* const kNull = new json();
-  if (!object.is_object()) return *kNull;
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
 std::string Text(const json& value) { return value.is_string() ? value.get<std::string>() : ""; }
 
 // Whether the kubelet reports any container of `pod` running.
 bool AnyContainerRunning(const json& pod) {
-  const json& statuses = Field(Field(pod, "status"), "containerStatuses");
+  const json& statuses = core::JsonAt(pod, {"status", "containerStatuses"});
   if (!statuses.is_array()) return false;
   for (const json& status : statuses) {
-    if (Field(Field(status, "state"), "running").is_object()) return true;
+    if (core::JsonAt(status, {"state", "running"}).is_object()) return true;
   }
   return false;
 }
@@ -77,7 +71,7 @@ void ContainerRuntime::Loop() {
     std::optional<WatchEvent> event = events->Next(absl::Milliseconds(200));
     if (stopping_) break;
     if (event.has_value()) {
-      if (event->type == "ADDED" && event->object != nullptr) OnHealthEvent(*event->object);
+      if (event->object != nullptr) OnHealthEvent(event->type, *event->object);
     } else if (events->done()) {
       std::lock_guard lock(mu_);
       WatchLocked();  // cut off for falling behind: go on from now
@@ -87,9 +81,10 @@ void ContainerRuntime::Loop() {
 }
 
 void ContainerRuntime::Sync(const json& pod) {
-  const json& metadata = Field(pod, "metadata");
-  const PodLogKey key{Text(Field(metadata, "namespace")), Text(Field(metadata, "name")),
-                      Text(Field(metadata, "uid"))};
+  const json& metadata = core::JsonMember(pod, "metadata");
+  const PodLogKey key{Text(core::JsonMember(metadata, "namespace")),
+                      Text(core::JsonMember(metadata, "name")),
+                      Text(core::JsonMember(metadata, "uid"))};
   const bool running = AnyContainerRunning(pod);
   const int restarts = RestartCount(pod);
   std::lock_guard lock(mu_);
@@ -103,12 +98,12 @@ void ContainerRuntime::Sync(const json& pod) {
     run.running = false;
     return;
   }
-  run = PodRun{key, Text(Field(Field(pod, "spec"), "nodeName")), restarts, true, ProgramOf(pod)};
-  const json& containers = Field(Field(pod, "spec"), "containers");
+  run = PodRun{key, Text(core::JsonAt(pod, {"spec", "nodeName"})), restarts, true, ProgramOf(pod)};
+  const json& containers = core::JsonAt(pod, {"spec", "containers"});
   const ProgramOutput output = OutputOf(run.program);
   const absl::Time now = clock_->Now();
   for (const json& container : containers.is_array() ? containers : json::array()) {
-    const std::string name = Text(Field(container, "name"));
+    const std::string name = Text(core::JsonMember(container, "name"));
     run.containers.push_back(name);
     if (UsesGpus(container)) run.gpu_containers.push_back(name);
     std::optional<ScheduledLine> schedule;
@@ -120,20 +115,32 @@ void ContainerRuntime::Sync(const json& pod) {
 }
 
 void ContainerRuntime::Remove(const json& pod) {
-  const json& metadata = Field(pod, "metadata");
-  const std::string namespace_name = Text(Field(metadata, "namespace"));
-  const std::string name = Text(Field(metadata, "name"));
+  const json& metadata = core::JsonMember(pod, "metadata");
+  const std::string namespace_name = Text(core::JsonMember(metadata, "namespace"));
+  const std::string name = Text(core::JsonMember(metadata, "name"));
   std::lock_guard lock(mu_);
   pods_.erase(core::StrCat(namespace_name, "/", name));
   logs_->RemovePod(namespace_name, name);
 }
 
-void ContainerRuntime::OnHealthEvent(const json& event) {
-  const json& spec = Field(event, "spec");
-  if (Field(spec, "isFatal") != true || Field(spec, "isHealthy") == true) return;
-  const std::string node = Text(Field(spec, "nodeName"));
+void ContainerRuntime::OnHealthEvent(std::string_view type, const json& event) {
+  const std::string name = Text(core::JsonAt(event, {"metadata", "name"}));
+  if (type == "DELETED") {
+    std::lock_guard lock(mu_);
+    fatal_events_.erase(name);
+    return;
+  }
+  const json& spec = core::JsonMember(event, "spec");
+  if (core::JsonMember(spec, "isFatal") != true || core::JsonMember(spec, "isHealthy") == true) {
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!fatal_events_.insert(name).second) return;
+  }
+  const std::string node = Text(core::JsonMember(spec, "nodeName"));
   int xid = 0;
-  if (const json& codes = Field(spec, "errorCode"); codes.is_array() && !codes.empty()) {
+  if (const json& codes = core::JsonMember(spec, "errorCode"); codes.is_array() && !codes.empty()) {
     if (!absl::SimpleAtoi(Text(codes[0]), &xid)) xid = 0;
   }
   const absl::Time now = clock_->Now();

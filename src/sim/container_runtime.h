@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,7 +60,9 @@ class ContainerRuntime {
 
   void Loop();
   void WatchLocked();
-  void OnHealthEvent(const nlohmann::json& event);
+  // A HealthEvent watch event: a fault turned fatal makes the GPU workloads
+  // on its node print their error and stop.
+  void OnHealthEvent(std::string_view type, const nlohmann::json& event);
 
   const core::Clock* const clock_;
   ObjectStore* const store_;
@@ -66,6 +70,9 @@ class ContainerRuntime {
 
   std::mutex mu_;
   std::map<std::string, PodRun> pods_;  // by "namespace/name"
+  // HealthEvents whose fault the workloads already met: an event that turns
+  // fatal later (a degraded GPU falling off the bus) counts once, when it does.
+  std::set<std::string> fatal_events_;
   std::shared_ptr<WatchStream> events_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "core/json_member.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
 #include "sim/api_error.h"
@@ -35,19 +36,12 @@ struct LogParams {
   std::optional<int64_t> limit_bytes;
 };
 
-const json& Field(const json& object, const char* key) {
-  static const json* const kNull = new json();
-  if (!object.is_object()) return *kNull;
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
 std::vector<std::string> ContainerNames(const json& pod, const char* list) {
   std::vector<std::string> names;
-  const json& containers = Field(Field(pod, "spec"), list);
+  const json& containers = core::JsonAt(pod, {"spec", list});
   if (!containers.is_array()) return names;
   for (const json& container : containers) {
-    const json& name = Field(container, "name");
+    const json& name = core::JsonMember(container, "name");
     if (name.is_string()) names.push_back(name.get<std::string>());
   }
   return names;
@@ -144,11 +138,11 @@ std::string Render(const std::vector<LogLine>& lines, bool timestamps,
 
 // Why a container has no log yet, in the kubelet's words.
 std::string WaitingReason(const json& pod, const std::string& container) {
-  const json& statuses = Field(Field(pod, "status"), "containerStatuses");
+  const json& statuses = core::JsonAt(pod, {"status", "containerStatuses"});
   if (statuses.is_array()) {
     for (const json& status : statuses) {
-      if (Field(status, "name") != container) continue;
-      const json& reason = Field(Field(Field(status, "state"), "waiting"), "reason");
+      if (core::JsonMember(status, "name") != container) continue;
+      const json& reason = core::JsonAt(status, {"state", "waiting", "reason"});
       if (reason.is_string()) return reason.get<std::string>();
     }
   }
@@ -158,7 +152,7 @@ std::string WaitingReason(const json& pod, const std::string& container) {
 }  // namespace
 
 absl::StatusOr<std::string> LogContainer(const json& pod, const std::string& requested) {
-  const std::string name = Field(Field(pod, "metadata"), "name").get<std::string>();
+  const std::string name = core::JsonAt(pod, {"metadata", "name"}).get<std::string>();
   const std::vector<std::string> containers = ContainerNames(pod, "containers");
   const std::vector<std::string> init_containers = ContainerNames(pod, "initContainers");
   if (requested.empty()) {
@@ -180,18 +174,18 @@ absl::StatusOr<std::string> LogContainer(const json& pod, const std::string& req
 
 absl::Status ServePodLog(PodLogs& logs, const json& pod, const httplib::Request& request,
                          httplib::Response& response, const std::atomic<bool>& stopping) {
-  const json& metadata = Field(pod, "metadata");
-  const std::string name = Field(metadata, "name").get<std::string>();
+  const json& metadata = core::JsonMember(pod, "metadata");
+  const std::string name = core::JsonMember(metadata, "name").get<std::string>();
   NVSX_ASSIGN_OR_RETURN(LogParams params, ParseParams(request, name));
   NVSX_ASSIGN_OR_RETURN(std::string container, LogContainer(pod, params.container));
   response.status = 200;
   // A pod no node has taken has no log anywhere: the real server answers empty.
-  if (!Field(Field(pod, "spec"), "nodeName").is_string()) {
+  if (!core::JsonAt(pod, {"spec", "nodeName"}).is_string()) {
     response.set_content("", kText);
     return absl::OkStatus();
   }
-  const json& uid = Field(metadata, "uid");
-  const PodLogKey key{Field(metadata, "namespace").get<std::string>(), name,
+  const json& uid = core::JsonMember(metadata, "uid");
+  const PodLogKey key{core::JsonMember(metadata, "namespace").get<std::string>(), name,
                       uid.is_string() ? uid.get<std::string>() : ""};
   std::optional<absl::Time> since = params.since_time;
   if (params.since_seconds) since = logs.clock()->Now() - absl::Seconds(*params.since_seconds);

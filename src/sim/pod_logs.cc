@@ -204,9 +204,4 @@ std::vector<LogLine> PodLogs::Read(Cursor& cursor, absl::Duration wait, bool* en
   }
 }
 
-void PodLogs::WakeAll() {
-  std::lock_guard lock(mu_);
-  changed_.notify_all();
-}
-
 }  // namespace nvsx::sim

@@ -95,8 +95,6 @@ class PodLogs {
   // are none and the instance runs. *ended is set when the instance has ended
   // and every line of it was read.
   std::vector<LogLine> Read(Cursor& cursor, absl::Duration wait, bool* ended);
-  // Wakes every waiting Read (the server is stopping).
-  void WakeAll();
 
   const core::Clock* clock() const { return clock_; }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support/fake_clock.h"
+
 namespace nvsx::controller {
 namespace {
 
@@ -15,8 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 TEST(FreshEventsFirstTest, EventsPastNewWaitUntilEveryFreshEventIsPickedUp) {
+  test::FakeClock clock;
   std::vector<std::string> requeued;
-  FreshEventsFirst order([&](const std::string& name) { requeued.push_back(name); });
+  FreshEventsFirst order([&](const std::string& name) { requeued.push_back(name); }, &clock);
   EXPECT_FALSE(order.StepAside("drained")) << "no fresh event waits";
 
   order.Queued("fresh-1");
@@ -36,8 +39,9 @@ TEST(FreshEventsFirstTest, EventsPastNewWaitUntilEveryFreshEventIsPickedUp) {
 }
 
 TEST(FreshEventsFirstTest, AnEventStartedAgainAfterSteppingAsideIsQueuedOnce) {
+  test::FakeClock clock;
   std::vector<std::string> requeued;
-  FreshEventsFirst order([&](const std::string& name) { requeued.push_back(name); });
+  FreshEventsFirst order([&](const std::string& name) { requeued.push_back(name); }, &clock);
   order.Queued("fresh");
   EXPECT_TRUE(order.StepAside("old"));
   EXPECT_TRUE(order.StepAside("old"));  // woken meanwhile by its informer: aside once
@@ -45,6 +49,21 @@ TEST(FreshEventsFirstTest, AnEventStartedAgainAfterSteppingAsideIsQueuedOnce) {
   EXPECT_THAT(requeued, ElementsAre("old"));
   order.Started("fresh");
   EXPECT_THAT(requeued, ElementsAre("old"));
+}
+
+TEST(FreshEventsFirstTest, AFloodOfNewEventsParksAnEventNoLongerThanMaxWait) {
+  test::FakeClock clock;
+  std::vector<std::string> requeued;
+  FreshEventsFirst order([&](const std::string& name) { requeued.push_back(name); }, &clock,
+                         absl::Seconds(10));
+  order.Queued("fresh-1");
+  EXPECT_TRUE(order.StepAside("quarantined"));
+  clock.Advance(absl::Seconds(9));
+  EXPECT_TRUE(order.StepAside("quarantined")) << "waited 9 s of 10";
+  clock.Advance(absl::Seconds(1));
+  EXPECT_FALSE(order.StepAside("quarantined")) << "waited 10 s: worked now";
+  // Worked, it waits afresh the next time.
+  EXPECT_TRUE(order.StepAside("quarantined"));
 }
 
 }  // namespace

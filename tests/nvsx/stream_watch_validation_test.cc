@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "nvsx/log_pattern.h"
+#include "nvsx/mongo_filter.h"
 #include "nvsx/mongo_shell.h"
 #include "nvsx/runbook_loader.h"
 #include "test_support/temp_dir.h"
@@ -143,6 +144,22 @@ TEST(MongoFilterTest, BracketsAndStringsAreBalanced) {
   EXPECT_FALSE(CheckMongoFilter("{a: [1}").ok());
   EXPECT_FALSE(CheckMongoFilter("{a: 1").ok());
   EXPECT_FALSE(CheckMongoFilter("{}; db.dropDatabase(); {}").ok());
+}
+
+TEST(MongoFilterTest, OnlyQueryValuesPass) {
+  EXPECT_TRUE(CheckMongoFilter("{message: /XID 7[49]/i, errorCode: {$in: ['79', \"48\"]}}").ok());
+  EXPECT_TRUE(
+      CheckMongoFilter("{_id: {$gt: ObjectId('65a1b2c30000000000000000')}, n: -1.5e3}").ok());
+  EXPECT_TRUE(CheckMongoFilter("{isFatal: true, a: null, b: NumberLong(5)}").ok());
+  // Code hidden in a query: a call, a call in a constructor, a template, an operator.
+  EXPECT_THAT(std::string(CheckMongoFilter("{x: db.dropDatabase()}").message()),
+              HasSubstr("calls db.dropDatabase() at offset 4"));
+  EXPECT_FALSE(CheckMongoFilter("{x: ObjectId(db.dropDatabase())}").ok());
+  EXPECT_THAT(std::string(CheckMongoFilter("{x: `${db.dropDatabase()}`}").message()),
+              HasSubstr("'`' at offset 4: a filter holds only field names"));
+  EXPECT_FALSE(CheckMongoFilter("{x: (1)}").ok());
+  EXPECT_FALSE(CheckMongoFilter("{x: a = 1}").ok());
+  EXPECT_FALSE(CheckMongoFilter("{x: /unclosed}").ok());
 }
 
 }  // namespace

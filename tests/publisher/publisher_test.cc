@@ -130,9 +130,8 @@ class PublisherTest : public ::testing::Test {
   std::string WaitForMetrics(const std::vector<std::string>& lines) {
     std::string text = registry_.Render();
     const auto has_all = [&] {
-      return std::ranges::all_of(lines, [&](const std::string& line) {
-        return text.find(line) != std::string::npos;
-      });
+      return std::ranges::all_of(
+          lines, [&](const std::string& line) { return text.find(line) != std::string::npos; });
     };
     for (int i = 0; i < 500 && !has_all(); ++i) {
       absl::SleepFor(absl::Milliseconds(20));

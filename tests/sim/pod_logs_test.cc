@@ -3,6 +3,7 @@
 // end; and the kubelet's runtime printing a GPU fault into the pods on its node.
 #include "sim/pod_logs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -246,11 +247,15 @@ class ContainerRuntimeTest : public ::testing::Test {
     return condition();
   }
 
-  void FatalHealthEvent(const std::string& node, const std::string& xid, bool fatal = true) {
-    const ResourceInfo events{.group = "nvsentinel.nvidia.com",
-                              .version = "v1alpha1",
-                              .resource = "healthevents",
-                              .kind = "HealthEvent"};
+  static ResourceInfo HealthEvents() {
+    return {.group = "nvsentinel.nvidia.com",
+            .version = "v1alpha1",
+            .resource = "healthevents",
+            .kind = "HealthEvent"};
+  }
+
+  // Creates a HealthEvent for `node`; returns its name.
+  std::string FatalHealthEvent(const std::string& node, const std::string& xid, bool fatal = true) {
     json event = {{"metadata", {{"generateName", "xid-"}}},
                   {"spec",
                    {{"nodeName", node},
@@ -258,7 +263,22 @@ class ContainerRuntimeTest : public ::testing::Test {
                     {"isFatal", fatal},
                     {"isHealthy", false},
                     {"errorCode", {xid}}}}};
-    ASSERT_TRUE(store_.Create(events, "", event).ok());
+    absl::StatusOr<json> created = store_.Create(HealthEvents(), "", event);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? (*created)["metadata"].value("name", "") : "";
+  }
+
+  // Sets `field` of the HealthEvent's spec, as the publisher's update does.
+  void UpdateHealthEvent(const std::string& name, const std::string& field, const json& value) {
+    absl::StatusOr<json> event = store_.Get(HealthEvents(), "", name);
+    ASSERT_TRUE(event.ok()) << event.status();
+    (*event)["spec"][field] = value;
+    ASSERT_TRUE(store_.Update(HealthEvents(), "", name, *event, Subresource::kMain).ok());
+  }
+
+  bool LogHas(const std::string& pod, const std::string& text) {
+    return std::ranges::any_of(
+        LogOf(pod), [&](const std::string& line) { return line.find(text) != std::string::npos; });
   }
 
   test::FakeClock clock_;
@@ -304,6 +324,27 @@ TEST_F(ContainerRuntimeTest, AFatalGpuFaultOnItsNodeEndsAJobWithTheCudaError) {
   EXPECT_THAT(LogOf("training-1"), ::testing::Not(::testing::Contains(HasSubstr("CUDA error"))));
   EXPECT_THAT(LogOf("training-1"), ::testing::Contains(HasSubstr("step 5 |")));
   EXPECT_THAT(LogOf("sidecar"), ::testing::Not(::testing::Contains(HasSubstr("CUDA error"))));
+}
+
+TEST_F(ContainerRuntimeTest, AWarningThatTurnsFatalEndsTheJobOnce) {
+  Pod("training-0", "node-a", "training", true);
+  Pod("training-1", "node-b", "training", true);
+  LogOf("training-0");
+  LogOf("training-1");
+  const std::string warning = FatalHealthEvent("node-a", "79", /*fatal=*/false);
+  UpdateHealthEvent(warning, "isFatal", true);  // the degraded GPU fell off the bus
+  ASSERT_TRUE(Eventually([&] { return LogHas("training-0", "CUDA error"); }));
+  UpdateHealthEvent(warning, "message", "XID 79 and 48");  // still the same fault
+  // Events are taken in order: once node-b's job has met its fault, the
+  // update above was seen too.
+  FatalHealthEvent("node-b", "79");
+  ASSERT_TRUE(Eventually([&] { return LogHas("training-1", "CUDA error"); }));
+  const std::vector<std::string> faulted = LogOf("training-0");
+  EXPECT_EQ(std::ranges::count_if(faulted,
+                                  [](const std::string& line) {
+                                    return line.find("NCCL error in:") != std::string::npos;
+                                  }),
+            1);
 }
 
 TEST_F(ContainerRuntimeTest, ARebootEndsTheContainersAndDeletingThePodDropsItsLog) {

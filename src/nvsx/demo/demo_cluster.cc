@@ -34,7 +34,6 @@ kube::ResourceRef LeaseResource(const std::string& name) {
           .name = name};
 }
 
-// The last `lines` lines of a log, indented, for an error message.
 // OK once GET http://ADDRESS/PATH answers 200.
 absl::Status Answers200(const std::string& address, const std::string& path) {
   httplib::Client client(core::StrCat("http://", address));
@@ -48,6 +47,7 @@ absl::Status Answers200(const std::string& address, const std::string& path) {
   return absl::OkStatus();
 }
 
+// The last `lines` lines of a log, indented, for an error message.
 std::string LogTail(const std::filesystem::path& log, size_t lines) {
   absl::StatusOr<std::string> text = core::ReadFile(log);
   if (!text.ok() || text->empty()) return "  (its log is empty)";
@@ -172,7 +172,7 @@ absl::Status DemoCluster::StartNodeAgents() {
   }
   socket_dir_ = pattern;
   NVSX_ASSIGN_OR_RETURN(nlohmann::json listed, client_->List(NodesResource()));
-  std::vector<std::string> device_apis;
+  std::vector<std::string> device_api_metrics;
   int index = 0;
   for (const nlohmann::json& item : listed.value("items", nlohmann::json::array())) {
     const std::string node = kube::Node(item).metadata().name();
@@ -198,11 +198,11 @@ absl::Status DemoCluster::StartNodeAgents() {
     metrics_.push_back({"device-api", metrics[0], node});
     metrics_.push_back({"health-provider", metrics[1], node});
     metrics_.push_back({"publisher", metrics[2], node});
-    device_apis.push_back(metrics[0]);
+    device_api_metrics.push_back(metrics[0]);
   }
   // A device API is ready once a provider has registered its GPUs.
-  return WaitUntil("every node's device API has its GPUs", [&device_apis] {
-    for (const std::string& address : device_apis) {
+  return WaitUntil("every node's device API has its GPUs", [&device_api_metrics] {
+    for (const std::string& address : device_api_metrics) {
       NVSX_RETURN_IF_ERROR(Answers200(address, "/readyz"));
     }
     return absl::OkStatus();

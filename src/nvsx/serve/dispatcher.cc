@@ -71,13 +71,14 @@ absl::StatusOr<Submission> Dispatcher::Submit(const Trigger& trigger,
     if (known->has_value()) return Submission{**known, false};
   }
   if (auto active = active_.find(slot); active != active_.end()) {
+    const std::string run_id = active->second.run_id;
+    lock.unlock();
     if (!idempotency_key.empty()) {
-      if (absl::Status status = store_->RememberKey(idempotency_key, active->second.run_id);
-          !status.ok()) {
+      if (absl::Status status = store_->RememberKey(idempotency_key, run_id); !status.ok()) {
         return status;
       }
     }
-    return Submission{active->second.run_id, false};
+    return Submission{run_id, false};
   }
   if (queue_.size() + recording_ >= options_.max_queued) {
     return absl::ResourceExhaustedError(core::StrCat(

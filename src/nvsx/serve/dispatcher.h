@@ -38,7 +38,8 @@ struct Submission {
 // the order they were recorded). Every new trigger is in the trigger store
 // before Submit returns, and a duplicate is answered only once the run it
 // joins is recorded. Submits record concurrently (the store commits them
-// together), so the lock is never held across a write.
+// together), so the lock is never held across a write; only a trigger with an
+// idempotency key reads the store under it, to look the key up.
 class Dispatcher {
  public:
   // Every pointer must outlive the dispatcher; `metrics` may be null.
