@@ -71,6 +71,43 @@ absl::StatusOr<std::string> ReadSecret(const char* flag, const std::string& file
   return secret;
 }
 
+// Where --source mongodb reads, and how often; the shell part also serves
+// the runbooks' mongo-event stages, whatever the source.
+absl::StatusOr<serve::MongoPollOptions> MongoOptions(NvsxContext& context, const ServeFlags& flags,
+                                                     bool read_source) {
+  serve::MongoPollOptions mongo;
+  if (read_source) {
+    NVSX_ASSIGN_OR_RETURN(mongo.lookback,
+                          ParseDurationFlag("--mongodb-lookback", flags.mongodb_lookback));
+    mongo.interval = absl::Seconds(flags.poll_interval);
+    mongo.collection = flags.mongodb_collection;
+    if (absl::Status valid = op::CheckMongoCollection(mongo.collection); !valid.ok()) {
+      return core::Annotate(valid, "--mongodb-collection");
+    }
+  }
+  mongo.shell = context.MongoShell();
+  mongo.shell.namespace_name = flags.mongodb_namespace;
+  mongo.shell.pod = flags.mongodb_pod;
+  mongo.shell.pod_selector = flags.mongodb_selector;
+  mongo.shell.container = flags.mongodb_container;
+  mongo.shell.database = flags.mongodb_database;
+  return mongo;
+}
+
+absl::StatusOr<serve::WebhookAuthOptions> AuthOptions(const ServeFlags& flags) {
+  serve::WebhookAuthOptions auth;
+  if (!flags.token_file.empty()) {
+    NVSX_ASSIGN_OR_RETURN(auth.token, ReadSecret("--token-file", flags.token_file));
+  }
+  if (!flags.hmac_secret_file.empty()) {
+    NVSX_ASSIGN_OR_RETURN(auth.hmac_secret,
+                          ReadSecret("--hmac-secret-file", flags.hmac_secret_file));
+  }
+  NVSX_ASSIGN_OR_RETURN(auth.window,
+                        ParseDurationFlag("--signature-window", flags.signature_window));
+  return auth;
+}
+
 int Serve(NvsxContext& context, const ServeFlags& flags) {
   absl::StatusOr<core::Logger> logger =
       MakeStderrLogger(context.log_level, context.env, &context.clock);
@@ -82,46 +119,17 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
         kProgram, absl::InvalidArgumentError("--source mongodb: only with --mode watch (or poll); "
                                              "webhook mode takes its triggers from requests"));
   }
-  serve::MongoPollOptions mongo;
-  if (mongodb) {
-    absl::StatusOr<absl::Duration> lookback =
-        ParseDurationFlag("--mongodb-lookback", flags.mongodb_lookback);
-    if (!lookback.ok()) return ReportError(kProgram, lookback.status());
-    mongo.lookback = *lookback;
-    mongo.interval = absl::Seconds(flags.poll_interval);
-    mongo.collection = flags.mongodb_collection;
-    if (absl::Status valid = op::CheckMongoCollection(mongo.collection); !valid.ok()) {
-      return ReportError(kProgram, core::Annotate(valid, "--mongodb-collection"));
-    }
-  }
-  mongo.shell = context.MongoShell();
-  mongo.shell.namespace_name = flags.mongodb_namespace;
-  mongo.shell.pod = flags.mongodb_pod;
-  mongo.shell.pod_selector = flags.mongodb_selector;
-  mongo.shell.container = flags.mongodb_container;
-  mongo.shell.database = flags.mongodb_database;
+  absl::StatusOr<serve::MongoPollOptions> mongo = MongoOptions(context, flags, mongodb);
+  if (!mongo.ok()) return ReportError(kProgram, mongo.status());
 
   absl::StatusOr<core::HostPort> listen = core::ParseHostPort(flags.listen);
   if (!listen.ok()) {
     return ReportError(kProgram, absl::InvalidArgumentError(
                                      core::StrCat("--listen: ", listen.status().message())));
   }
-  serve::WebhookAuthOptions auth_options;
-  if (!flags.token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadSecret("--token-file", flags.token_file);
-    if (!token.ok()) return ReportError(kProgram, token.status());
-    auth_options.token = *token;
-  }
-  if (!flags.hmac_secret_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecret("--hmac-secret-file", flags.hmac_secret_file);
-    if (!secret.ok()) return ReportError(kProgram, secret.status());
-    auth_options.hmac_secret = *secret;
-  }
-  absl::StatusOr<absl::Duration> window =
-      ParseDurationFlag("--signature-window", flags.signature_window);
-  if (!window.ok()) return ReportError(kProgram, window.status());
-  auth_options.window = *window;
-  serve::WebhookAuth auth(auth_options, &context.clock);
+  absl::StatusOr<serve::WebhookAuthOptions> auth_options = AuthOptions(flags);
+  if (!auth_options.ok()) return ReportError(kProgram, auth_options.status());
+  serve::WebhookAuth auth(*auth_options, &context.clock);
   if (!auth.enabled() && !core::IsLoopbackHost(listen->host)) {
     return ReportError(kProgram, absl::InvalidArgumentError(core::StrCat(
                                      "refusing to listen on ", listen->ToString(),
@@ -173,7 +181,7 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   if (!metrics.ok()) return ReportError(kProgram, metrics.status());
 
   serve::RunnerExecutor executor(
-      {*location, state_dir, context.env, flags.events ? stdout : nullptr, {.mongo = mongo.shell}},
+      {*location, state_dir, context.env, flags.events ? stdout : nullptr, {.mongo = mongo->shell}},
       cluster, &context.clock, *logger);
   // Ids are unique within a second for 65,536 runs; the random start keeps a
   // restart within the same second from reusing its predecessor's.
@@ -207,7 +215,7 @@ int Serve(NvsxContext& context, const ServeFlags& flags) {
   std::unique_ptr<serve::HealthEventWatch> events;
   std::unique_ptr<serve::MongoHealthEventPoll> mongo_events;
   if (watch && mongodb) {
-    mongo_events = std::make_unique<serve::MongoHealthEventPoll>(mongo, cluster, &context.clock,
+    mongo_events = std::make_unique<serve::MongoHealthEventPoll>(*mongo, cluster, &context.clock,
                                                                  &dispatcher, runbooks, *logger);
     server.AddReadinessCheck("mongodb", [poll = mongo_events.get()] {
       return poll->HasSynced() ? absl::OkStatus()
