@@ -50,9 +50,9 @@ std::string InstanceKey(const json& pod) {
   int64_t restarts = -1;
   for (const json& status : statuses) {
     const json& state = core::JsonMember(status, "state");
-    if (!core::JsonMember(state, "running").is_object() &&
-        !core::JsonMember(state, "terminated").is_object())
-      continue;
+    const bool started = core::JsonMember(state, "running").is_object() ||
+                         core::JsonMember(state, "terminated").is_object();
+    if (!started) continue;
     const json& count = core::JsonMember(status, "restartCount");
     restarts = std::max<int64_t>(restarts, count.is_number_integer() ? count.get<int64_t>() : 0);
   }
