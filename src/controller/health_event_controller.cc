@@ -43,15 +43,12 @@ nlohmann::json ConditionsWithoutHeartbeats(const nlohmann::json& node) {
 }
 
 std::string NameOf(const nlohmann::json& object) {
-  return core::JsonAt(object, {"metadata", "name"}).is_string()
-             ? core::JsonAt(object, {"metadata", "name"}).get<std::string>()
-             : "";
+  return kube::StringOf(kube::FieldAt(object, {"metadata", "name"}));
 }
 
 // spec.nodeName of a Pod, RebootNode, GPUReset or HealthEvent.
 std::string NodeOf(const nlohmann::json& object) {
-  const nlohmann::json& node = core::JsonAt(object, {"spec", "nodeName"});
-  return node.is_string() ? node.get<std::string>() : "";
+  return kube::StringOf(kube::FieldAt(object, {"spec", "nodeName"}));
 }
 
 }  // namespace

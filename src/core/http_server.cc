@@ -79,9 +79,12 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
   });
   // httplib's default also sets SO_REUSEPORT, which would let a second server
   // silently share our port; keep only SO_REUSEADDR (fast restarts).
-  server_->set_socket_options([](socket_t sock) {
+  // The hook also hands us the socket httplib binds, so Start() can widen its
+  // backlog.
+  server_->set_socket_options([this](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket_ = sock;
   });
   // httplib enforces the body limit only through Content-Length and would read
   // a chunked body of any size into memory, so refuse chunked bodies before
@@ -148,6 +151,11 @@ absl::Status HttpServer::Start() {
         StrCat("cannot listen on ", options_.listen.ToString(), ": ", std::strerror(errno)));
   }
   port_ = static_cast<uint16_t>(port);
+  // listen() again on a listening socket only changes its backlog.
+  if (::listen(listen_socket_, options_.listen_backlog) != 0) {
+    return absl::UnavailableError(StrCat("cannot set the listen backlog of ",
+                                         options_.listen.ToString(), ": ", std::strerror(errno)));
+  }
   auto loop_ended = std::make_shared<std::atomic<bool>>(false);
   thread_ = std::thread([this, loop_ended] {
     server_->listen_after_bind();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -27,6 +29,11 @@ struct HttpServerOptions {
   // default of 5 makes a busy client reconnect every 5 requests, and its new
   // connection waits behind every other one for a worker thread.
   size_t keep_alive_max_requests = 5;
+  // Completed connections the kernel holds for the accept loop (capped by
+  // net.core.somaxconn). httplib listens with 5, so a burst of new
+  // connections overflows it, and each dropped handshake costs its client a
+  // TCP retransmission: a first request answered 200 ms late.
+  int listen_backlog = SOMAXCONN;
   // Each open connection holds one worker thread for as long as it stays open
   // (keep-alive included); further connections wait for a free one.
   size_t worker_threads = 8;
@@ -77,6 +84,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;  // an httplib::SSLServer for https
   std::thread thread_;
   uint16_t port_ = 0;
+  int listen_socket_ = -1;  // the bound socket, as httplib made it
   std::mutex checks_mu_;
   std::vector<ReadinessCheck> checks_;
 };

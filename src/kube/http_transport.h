@@ -15,9 +15,15 @@
 #include "kube/credential_provider.h"
 #include "kube/rest_config.h"
 
-typedef void CURL;
+typedef void CURL;  // as curl.h has it; the header stays out of ours
 
 namespace nvsx::kube {
+
+class CurlLibrary;
+struct CurlFunctions;
+
+// The libcurl a transport loads: Debian's libcurl4 (OpenSSL flavour).
+inline constexpr char kLibcurlSoname[] = "libcurl.so.4";
 
 struct HttpRequest {
   std::string method = "GET";
@@ -42,13 +48,16 @@ struct HttpResponse {
   std::string Header(const std::string& lower_name) const;
 };
 
-// HTTP(S) over libcurl with keep-alive: easy handles (each with its own
-// connection cache) are pooled and reused across requests; HTTP/2 is
-// negotiated over TLS when the server offers it. Thread-safe.
+// HTTP(S) over libcurl (loaded when the transport is made) with keep-alive:
+// easy handles (each with its own connection cache) are pooled and reused
+// across requests; HTTP/2 is negotiated over TLS when the server offers it.
+// Thread-safe.
 class HttpTransport {
  public:
-  // `connect_timeout` bounds connecting (TCP and TLS) for every request.
-  explicit HttpTransport(TlsConfig tls, absl::Duration connect_timeout = absl::Seconds(10));
+  // `connect_timeout` bounds connecting (TCP and TLS) for every request;
+  // `libcurl` is what CurlLibrary::Open loads.
+  explicit HttpTransport(TlsConfig tls, absl::Duration connect_timeout = absl::Seconds(10),
+                         const std::string& libcurl = kLibcurlSoname);
   ~HttpTransport();
   HttpTransport(const HttpTransport&) = delete;
   HttpTransport& operator=(const HttpTransport&) = delete;
@@ -57,7 +66,8 @@ class HttpTransport {
   // 5xx included); a request that got none fails with a ConnectionError
   // status, and *maybe_sent tells whether the server may have received it
   // (false only when the connection itself could not be made). A request
-  // whose cancel token fired fails with a Cancelled status.
+  // whose cancel token fired fails with a Cancelled status; without a
+  // loadable libcurl, every request fails with CurlLibrary::Open's status.
   absl::StatusOr<HttpResponse> Do(const HttpRequest& request, const Credentials& credentials,
                                   bool* maybe_sent);
 
@@ -69,11 +79,12 @@ class HttpTransport {
     CURL* curl = nullptr;
     std::unique_ptr<Sockets> sockets;
   };
-  Handle Acquire();
+  Handle Acquire(const CurlFunctions& curl);
   void Release(Handle handle);
 
   const TlsConfig tls_;
   const absl::Duration connect_timeout_;
+  const absl::StatusOr<std::unique_ptr<CurlLibrary>> libcurl_;  // or why it could not be loaded
   std::mutex mu_;
   std::vector<Handle> idle_;
 };

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/shared_library.h"
 #include "nvml/nvml_api.h"
 
 namespace nvsx::nvml {
@@ -37,18 +38,14 @@ struct NvmlFunctions {
 };
 
 // An open libnvidia-ml with every function of NvmlFunctions resolved.
-// dlclose()s the library when destroyed; the functions must not be called
-// after that.
+// Closes the library when destroyed; the functions must not be called after
+// that.
 class NvmlLibrary {
  public:
   // dlopen()s `path` (a file name is searched the way the dynamic loader
   // searches). kFailedPrecondition when it cannot be opened (message says NVML
   // was not found and that `--backend sim` exists) or lacks a symbol.
   static absl::StatusOr<std::unique_ptr<NvmlLibrary>> Open(const std::string& path);
-
-  ~NvmlLibrary();
-  NvmlLibrary(const NvmlLibrary&) = delete;
-  NvmlLibrary& operator=(const NvmlLibrary&) = delete;
 
   const NvmlFunctions& fn() const { return fn_; }
 
@@ -58,9 +55,10 @@ class NvmlLibrary {
   absl::Status ToStatus(nvmlReturn_t result, const char* call) const;
 
  private:
-  explicit NvmlLibrary(void* handle) : handle_(handle) {}
+  explicit NvmlLibrary(std::unique_ptr<core::SharedLibrary> library)
+      : library_(std::move(library)) {}
 
-  void* handle_;
+  std::unique_ptr<core::SharedLibrary> library_;
   NvmlFunctions fn_;
 };
 

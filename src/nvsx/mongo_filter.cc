@@ -15,6 +15,9 @@ namespace {
 constexpr std::array<std::string_view, 7> kValueConstructors = {
     "ObjectId", "ISODate", "NumberLong", "NumberInt", "NumberDecimal", "UUID", "Timestamp"};
 
+// Query operators whose argument MongoDB runs as JavaScript on the server.
+constexpr std::array<std::string_view, 3> kCodeOperators = {"$where", "$function", "$accumulator"};
+
 constexpr char kAllowed[] =
     "a filter holds only field names, string/number/regex literals, true, false, null and "
     "ObjectId, ISODate, NumberLong, NumberInt, NumberDecimal, UUID or Timestamp";
@@ -39,6 +42,27 @@ size_t LiteralEnd(std::string_view text, size_t start, char quote) {
     }
   }
   return std::string_view::npos;
+}
+
+// True when the next character after `end` (past blanks) is ':' — the token
+// that ends there is a field name.
+bool IsKey(std::string_view text, size_t end) {
+  while (end < text.size() && absl::ascii_isspace(text[end])) ++end;
+  return end < text.size() && text[end] == ':';
+}
+
+// A field name (bare, or the inside of a quoted one) that opens at `at`.
+absl::Status CheckKey(std::string_view key, size_t at) {
+  if (key.find('\\') != std::string_view::npos) {
+    return absl::InvalidArgumentError(core::StrCat("the field name at offset ", at,
+                                                   " holds an escape: write field names plainly"));
+  }
+  if (std::ranges::find(kCodeOperators, key) != kCodeOperators.end()) {
+    return absl::InvalidArgumentError(core::StrCat(
+        key, " at offset ", at,
+        " runs JavaScript on the server: use query operators ($eq, $in, $regex, ...) instead"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Unexpected(std::string_view text, size_t at) {
@@ -80,10 +104,17 @@ absl::Status CheckMongoFilter(std::string_view filter) {
     if (absl::ascii_isspace(c) || c == ':' || c == ',') {
       ++i;
     } else if (c == '"' || c == '\'' || c == '/') {
+      const size_t start = i;
       i = LiteralEnd(filter, i, c);
       if (i == std::string_view::npos) {
         return absl::InvalidArgumentError(c == '/' ? "a regex is not closed"
                                                    : "a string is not closed");
+      }
+      if (c != '/' && IsKey(filter, i)) {
+        if (absl::Status key = CheckKey(filter.substr(start + 1, i - start - 2), start);
+            !key.ok()) {
+          return key;
+        }
       }
     } else if (c == '{' || c == '[') {
       open += c;
@@ -102,6 +133,12 @@ absl::Status CheckMongoFilter(std::string_view filter) {
     } else if (IsWordChar(c)) {
       const size_t start = i;
       while (i < filter.size() && IsWordChar(filter[i])) ++i;
+      if (IsKey(filter, i)) {
+        if (absl::Status key = CheckKey(filter.substr(start, i - start), start); !key.ok()) {
+          return key;
+        }
+        continue;
+      }
       size_t next = i;
       while (next < filter.size() && absl::ascii_isspace(filter[next])) ++next;
       if (next == filter.size() || filter[next] != '(') continue;

@@ -11,8 +11,9 @@ namespace nvsx::op {
 // regex literals, true/false/null, and the BSON value constructors queries use
 // (ObjectId, ISODate, NumberLong, NumberInt, NumberDecimal, UUID, Timestamp)
 // with literal arguments. Anything that could run code (another call, an
-// operator, a template string, a second statement) is InvalidArgument, with
-// the offset and what is allowed.
+// operator, a template string, a second statement, or a query operator that
+// MongoDB evaluates as JavaScript: $where, $function, $accumulator) is
+// InvalidArgument, with the offset and what is allowed.
 absl::Status CheckMongoFilter(std::string_view filter);
 
 }  // namespace nvsx::op

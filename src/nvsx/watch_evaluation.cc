@@ -117,9 +117,8 @@ WatchVerdict EvaluateCrd(const WatchClause& clause, const WatchScope& scope,
   const std::string& resource = clause.Field("resource");
   for (const auto& object : objects) {
     const json& spec = core::JsonAt(*object, {"spec"});
-    const std::string node = !Text(core::JsonAt(spec, {"nodeName"})).empty()
-                                 ? Text(core::JsonAt(spec, {"nodeName"}))
-                                 : Text(core::JsonAt(spec, {"node"}));
+    std::string node = Text(core::JsonMember(spec, "nodeName"));
+    if (node.empty()) node = Text(core::JsonMember(spec, "node"));
     if (node == scope.target_node) {
       return {true, core::StrCat(resource, "/", ObjectName(*object), " for node ", node)};
     }

@@ -9,6 +9,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "core/str_cat.h"
+#include "core/subprocess.h"
 
 namespace nvsx::core {
 namespace {
@@ -233,6 +239,24 @@ TEST(HttpServerListenTest, AnUnusableCertificateIsRefusedAtStart) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("certificate or key is not valid PEM"));
   EXPECT_EQ(server.port(), 0);  // nothing was bound
+}
+
+// ss (Debian's iproute2) shows a listening socket's backlog as its Send-Q.
+TEST(HttpServerListenTest, ListensWithTheConfiguredBacklog) {
+  HttpServerOptions options;
+  options.listen_backlog = 777;  // under net.core.somaxconn, so not capped
+  HttpServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  absl::StatusOr<SubprocessResult> ss =
+      RunSubprocess({.argv = {"ss", "-Hltn", StrCat("sport = :", server.port())},
+                     .env = Environment::FromProcess(),
+                     .timeout = absl::Seconds(10)});
+  ASSERT_TRUE(ss.ok()) << ss.status() << " (install iproute2)";
+  ASSERT_TRUE(ss->Succeeded()) << ss->Describe() << ": " << ss->stderr_text;
+  const std::vector<std::string> columns = absl::StrSplit(ss->stdout_text, ' ', absl::SkipEmpty());
+  ASSERT_GE(columns.size(), 4u) << ss->stdout_text;
+  EXPECT_EQ(columns[0], "LISTEN");
+  EXPECT_EQ(columns[2], "777") << ss->stdout_text;
 }
 
 TEST(HttpServerListenTest, StopIsIdempotentAndPrompt) {

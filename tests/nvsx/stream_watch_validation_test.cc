@@ -162,5 +162,21 @@ TEST(MongoFilterTest, OnlyQueryValuesPass) {
   EXPECT_FALSE(CheckMongoFilter("{x: /unclosed}").ok());
 }
 
+TEST(MongoFilterTest, OperatorsThatRunJavaScriptAreRefused) {
+  EXPECT_TRUE(CheckMongoFilter("{message: {$regex: 'where'}, note: '$where'}").ok());
+  EXPECT_THAT(std::string(CheckMongoFilter("{$where: 'sleep(100000) || true'}").message()),
+              HasSubstr("$where at offset 1 runs JavaScript on the server"));
+  EXPECT_THAT(std::string(CheckMongoFilter("{\"$where\": \"true\"}").message()),
+              HasSubstr("$where at offset 1 runs JavaScript"));
+  EXPECT_THAT(
+      std::string(
+          CheckMongoFilter("{$expr: {$function: {body: 'f', args: [], lang: 'js'}}}").message()),
+      HasSubstr("$function at offset 9"));
+  EXPECT_FALSE(CheckMongoFilter("{x: {'$accumulator' : {}}}").ok());
+  // An escape could spell $where in a quoted name ("\u0024where").
+  EXPECT_THAT(std::string(CheckMongoFilter("{\"\\u0024where\": \"true\"}").message()),
+              HasSubstr("holds an escape"));
+}
+
 }  // namespace
 }  // namespace nvsx::op

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/json_member.h"
 #include "core/str_cat.h"
 
 namespace nvsx::kube {
@@ -32,14 +33,7 @@ std::string_view TypeName(const json& value) {
 }  // namespace
 
 const json* FieldAt(const json& object, std::initializer_list<std::string_view> path) {
-  const json* current = &object;
-  for (std::string_view key : path) {
-    if (!current->is_object()) return nullptr;
-    auto it = current->find(key);
-    if (it == current->end()) return nullptr;
-    current = &*it;
-  }
-  return current;
+  return core::JsonFind(object, path);
 }
 
 std::string StringOf(const json* value) {

@@ -21,7 +21,7 @@
 namespace nvsx::kube {
 
 // The value at `path` (object keys only), or nullptr where a level is missing
-// or not an object.
+// or not an object (core::JsonFind).
 const nlohmann::json* FieldAt(const nlohmann::json& object,
                               std::initializer_list<std::string_view> path);
 
