@@ -12,27 +12,17 @@ MongoEventPoll::MongoEventPoll(std::unique_ptr<MongoShell> shell, std::string co
     : shell_(std::move(shell)),
       collection_(std::move(collection)),
       filter_(filter.empty() ? "{}" : std::move(filter)),
-      interval_(interval),
-      clock_(clock),
-      on_change_(std::move(on_change)) {}
+      on_change_(std::move(on_change)),
+      poller_(clock, interval, [this](const kube::CancelToken&) { Poll(); }) {}
 
 MongoEventPoll::~MongoEventPoll() { Stop(); }
 
 absl::Status MongoEventPoll::Start(absl::Time) {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  poller_.Start();
   return absl::OkStatus();
 }
 
-void MongoEventPoll::Stop() {
-  cancel_.Cancel();
-  if (thread_.joinable()) thread_.join();
-}
-
-void MongoEventPoll::Loop() {
-  do {
-    Poll();
-  } while (cancel_.WaitUntil(clock_, clock_->Now() + interval_));
-}
+void MongoEventPoll::Stop() { poller_.Stop(); }
 
 void MongoEventPoll::Poll() {
   absl::StatusOr<int64_t> count = shell_->CountDocuments(collection_, filter_);

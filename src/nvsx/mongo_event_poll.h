@@ -6,11 +6,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "core/clock.h"
-#include "kube/cancel_token.h"
 #include "nvsx/mongo_shell.h"
+#include "nvsx/periodic_task.h"
 #include "nvsx/stream_watch.h"
 
 namespace nvsx::op {
@@ -33,20 +32,17 @@ class MongoEventPoll final : public StreamWatch {
   WatchVerdict Verdict() const override;
 
  private:
-  void Loop();
   void Poll();
 
   const std::unique_ptr<MongoShell> shell_;
   const std::string collection_;
   const std::string filter_;
-  const absl::Duration interval_;
-  core::WaitableClock* const clock_;
   const std::function<void()> on_change_;
-  kube::CancelToken cancel_;
-  std::thread thread_;
 
   mutable std::mutex mu_;
   std::optional<absl::StatusOr<int64_t>> last_;  // the latest count, once there is one
+
+  PeriodicTask poller_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace nvsx::op

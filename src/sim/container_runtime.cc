@@ -123,26 +123,23 @@ void ContainerRuntime::Remove(const json& pod) {
   logs_->RemovePod(namespace_name, name);
 }
 
-void ContainerRuntime::OnHealthEvent(std::string_view type, const json& event) {
-  const std::string name = Text(core::JsonAt(event, {"metadata", "name"}));
+void ContainerRuntime::OnHealthEvent(std::string_view type, const json& object) {
+  const kube::HealthEvent event(object);
+  const std::string name = event.metadata().name();
   if (type == "DELETED") {
     std::lock_guard lock(mu_);
     fatal_events_.erase(name);
     return;
   }
-  const json& spec = core::JsonMember(event, "spec");
-  if (core::JsonMember(spec, "isFatal") != true || core::JsonMember(spec, "isHealthy") == true) {
-    return;
-  }
+  if (!event.is_fatal() || event.is_healthy()) return;
   {
     std::lock_guard lock(mu_);
     if (!fatal_events_.insert(name).second) return;
   }
-  const std::string node = Text(core::JsonMember(spec, "nodeName"));
-  int xid = 0;
-  if (const json& codes = core::JsonMember(spec, "errorCode"); codes.is_array() && !codes.empty()) {
-    if (!absl::SimpleAtoi(Text(codes[0]), &xid)) xid = 0;
-  }
+  const std::string node = event.node_name();
+  const std::vector<std::string> codes = event.error_codes();
+  int xid = 0;  // no code, or not a number: the lines of a generic fault
+  if (!codes.empty() && !absl::SimpleAtoi(codes[0], &xid)) xid = 0;
   const absl::Time now = clock_->Now();
   std::lock_guard lock(mu_);
   for (const auto& [path, run] : pods_) {

@@ -27,39 +27,33 @@ MongoHealthEventPoll::MongoHealthEventPoll(MongoPollOptions options, kube::RestC
                                            core::WaitableClock* clock, Dispatcher* dispatcher,
                                            std::vector<op::Runbook> runbooks, core::Logger logger)
     : options_(std::move(options)),
-      clock_(clock),
       dispatcher_(dispatcher),
       runbooks_(std::move(runbooks)),
       logger_(std::move(logger)),
       shell_(options_.shell, client),
-      newest_(clock->Now() - options_.lookback + kOverlap) {}
+      newest_(clock->Now() - options_.lookback + kOverlap),
+      poller_(clock, options_.interval, [this](const kube::CancelToken& cancel) { Poll(cancel); }) {
+}
 
 MongoHealthEventPoll::~MongoHealthEventPoll() { Stop(); }
 
-void MongoHealthEventPoll::Start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+void MongoHealthEventPoll::Start() { poller_.Start(); }
+
+void MongoHealthEventPoll::Stop() { poller_.Stop(); }
+
+void MongoHealthEventPoll::Poll(const kube::CancelToken& cancel) {
+  if (absl::Status polled = PollOnce(cancel); !polled.ok()) {
+    logger_.Warn("could not read NVSentinel's MongoDB; trying again",
+                 {{"collection", options_.collection}, {"error", polled.ToString()}});
+  } else {
+    synced_ = true;
+  }
 }
 
-void MongoHealthEventPoll::Stop() {
-  cancel_.Cancel();
-  if (thread_.joinable()) thread_.join();
-}
-
-void MongoHealthEventPoll::Loop() {
-  do {
-    if (absl::Status polled = PollOnce(); !polled.ok()) {
-      logger_.Warn("could not read NVSentinel's MongoDB; trying again",
-                   {{"collection", options_.collection}, {"error", polled.ToString()}});
-    } else {
-      synced_ = true;
-    }
-  } while (cancel_.WaitUntil(clock_, clock_->Now() + options_.interval));
-}
-
-absl::Status MongoHealthEventPoll::PollOnce() {
+absl::Status MongoHealthEventPoll::PollOnce(const kube::CancelToken& cancel) {
   const std::string window_start = op::ObjectIdAt(newest_ - kOverlap);
   std::string after = window_start;
-  while (!cancel_.cancelled()) {
+  while (!cancel.cancelled()) {
     absl::StatusOr<std::vector<nlohmann::json>> documents =
         shell_.FindAfter(options_.collection, after, options_.page);
     if (!documents.ok()) return documents.status();

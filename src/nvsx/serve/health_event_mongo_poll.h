@@ -3,15 +3,14 @@
 #include <atomic>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/logger.h"
-#include "kube/cancel_token.h"
 #include "kube/rest_client.h"
 #include "nvsx/mongo_shell.h"
+#include "nvsx/periodic_task.h"
 #include "nvsx/runbook.h"
 #include "nvsx/serve/dispatcher.h"
 
@@ -51,22 +50,21 @@ class MongoHealthEventPoll {
   bool HasSynced() const { return synced_; }
 
  private:
-  void Loop();
-  absl::Status PollOnce();
+  void Poll(const kube::CancelToken& cancel);
+  absl::Status PollOnce(const kube::CancelToken& cancel);
 
   const MongoPollOptions options_;
-  core::WaitableClock* const clock_;
   Dispatcher* const dispatcher_;
   const std::vector<op::Runbook> runbooks_;
   core::Logger logger_;
   op::MongoShell shell_;
-  kube::CancelToken cancel_;
-  std::thread thread_;
   std::atomic<bool> synced_{false};
 
   // Poll thread only.
   absl::Time newest_;              // when the newest document seen was created
   std::set<std::string> handled_;  // ids seen within the re-read window
+
+  op::PeriodicTask poller_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace nvsx::serve
