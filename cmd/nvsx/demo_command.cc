@@ -6,10 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/program.h"
@@ -20,6 +18,7 @@
 #include "nvsx/commands.h"
 #include "nvsx/demo/demo_cluster.h"
 #include "nvsx/demo/demo_faults.h"
+#include "nvsx/demo/fault_script.h"
 #include "nvsx/demo/phase_breakdown.h"
 #include "nvsx/run_store.h"
 #include "nvsx/runner.h"
@@ -37,60 +36,6 @@ struct DemoFlags {
   int nodes = 4;
   int gpu = 0;
   std::string reboot_downtime = "1s";
-};
-
-// Drives the demo's fault from the runbook's progress: each step runs when
-// its stage starts, on a thread of its own (the runner must not wait).
-class FaultScript final : public op::RunRenderer {
- public:
-  ~FaultScript() override { Join().IgnoreError(); }
-
-  // Runs `step` when stage `stage` starts.
-  void At(std::string stage, std::function<absl::Status()> step) {
-    auto added = std::make_unique<Step>();
-    added->stage = stage;
-    added->action = std::move(step);
-    added->status =
-        absl::FailedPreconditionError(core::StrCat("the runbook never reached ", stage));
-    steps_.push_back(std::move(added));
-  }
-
-  void OnEvent(const op::RunEvent& event) override {
-    if (event.type != op::RunEventType::kStageStart) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::unique_ptr<Step>& step : steps_) {
-      if (step->stage != event.stage || step->thread.joinable()) continue;
-      Step* running = step.get();
-      running->thread = std::thread([running] {
-        running->at = absl::Now();
-        running->status = running->action();
-      });
-    }
-  }
-
-  // Waits for the steps; OK when each ran and succeeded, the first failure otherwise.
-  absl::Status Join() {
-    std::lock_guard<std::mutex> lock(mu_);
-    absl::Status first;
-    for (const std::unique_ptr<Step>& step : steps_) {
-      if (step->thread.joinable()) step->thread.join();
-      first.Update(step->status);
-    }
-    return first;
-  }
-  // When the first step (the injection) began; InfinitePast until it has.
-  absl::Time started_at() const { return steps_.empty() ? absl::InfinitePast() : steps_[0]->at; }
-
- private:
-  struct Step {
-    std::string stage;
-    std::function<absl::Status()> action;
-    std::thread thread;
-    absl::Time at = absl::InfinitePast();
-    absl::Status status;
-  };
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Step>> steps_;
 };
 
 // The nvsentinel binary installed or built beside this one.
@@ -197,7 +142,7 @@ int RunDemo(NvsxContext& context, const DemoFlags& flags) {
   std::fflush(info);
 
   context.kubeconfig = cluster.kubeconfig().string();
-  FaultScript script;
+  op::FaultScript script;
   script.At("detect", [&cluster, &fault, &node, &flags] {
     return cluster.Inject(op::InjectArgs(*fault, *node, flags.gpu));
   });
