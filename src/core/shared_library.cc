@@ -15,7 +15,7 @@ absl::StatusOr<std::unique_ptr<SharedLibrary>> SharedLibrary::Open(const std::st
     return absl::FailedPreconditionError(
         StrCat("cannot load ", path, " (", error != nullptr ? error : "unknown error", ")"));
   }
-  return std::unique_ptr<SharedLibrary>(new SharedLibrary(handle, path));
+  return std::unique_ptr<SharedLibrary>(new SharedLibrary(handle));
 }
 
 SharedLibrary::~SharedLibrary() { dlclose(handle_); }

@@ -30,8 +30,6 @@ class SharedLibrary {
   SharedLibrary(const SharedLibrary&) = delete;
   SharedLibrary& operator=(const SharedLibrary&) = delete;
 
-  const std::string& path() const { return path_; }
-
   // Looks `name` up into `*slot`. A missing symbol leaves `*slot` null and,
   // if `*missing` is still empty, records `name` there, so a caller resolves
   // every function first and reports the first one absent.
@@ -42,11 +40,10 @@ class SharedLibrary {
   }
 
  private:
-  SharedLibrary(void* handle, std::string path) : handle_(handle), path_(std::move(path)) {}
+  explicit SharedLibrary(void* handle) : handle_(handle) {}
   void* Symbol(const char* name) const;
 
   void* handle_;
-  std::string path_;
 };
 
 }  // namespace nvsx::core
