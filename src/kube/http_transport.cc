@@ -221,8 +221,9 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request,
   char error_buffer[CURL_ERROR_SIZE] = {0};
   std::string url = request.url;
   std::string connect_to;
-  if (!tls_.server_name.empty())
+  if (!tls_.server_name.empty()) {
     url = RewriteForServerName(curl, url, tls_.server_name, &connect_to);
+  }
   std::unique_ptr<curl_slist, SlistDeleter> connect_list(nullptr, SlistDeleter{&curl});
   if (!connect_to.empty()) {
     connect_list.reset(curl.slist_append(nullptr, connect_to.c_str()));

@@ -4,14 +4,15 @@
 #include "core/json_member.h"
 #include "core/str_cat.h"
 #include "kube/types/health_event.h"
+#include "kube/types/json_fields.h"
+#include "kube/types/object_meta.h"
+#include "kube/types/pod.h"
 #include "sim/pod_lifecycle.h"
 
 namespace nvsx::sim {
 namespace {
 
 using nlohmann::json;
-
-std::string Text(const json& value) { return value.is_string() ? value.get<std::string>() : ""; }
 
 // Whether the kubelet reports any container of `pod` running.
 bool AnyContainerRunning(const json& pod) {
@@ -81,10 +82,8 @@ void ContainerRuntime::Loop() {
 }
 
 void ContainerRuntime::Sync(const json& pod) {
-  const json& metadata = core::JsonMember(pod, "metadata");
-  const PodLogKey key{Text(core::JsonMember(metadata, "namespace")),
-                      Text(core::JsonMember(metadata, "name")),
-                      Text(core::JsonMember(metadata, "uid"))};
+  const kube::ObjectMeta metadata(pod);
+  const PodLogKey key{metadata.namespace_name(), metadata.name(), metadata.uid()};
   const bool running = AnyContainerRunning(pod);
   const int restarts = RestartCount(pod);
   std::lock_guard lock(mu_);
@@ -98,12 +97,12 @@ void ContainerRuntime::Sync(const json& pod) {
     run.running = false;
     return;
   }
-  run = PodRun{key, Text(core::JsonAt(pod, {"spec", "nodeName"})), restarts, true, ProgramOf(pod)};
+  run = PodRun{key, kube::Pod(pod).node_name(), restarts, true, ProgramOf(pod)};
   const json& containers = core::JsonAt(pod, {"spec", "containers"});
   const ProgramOutput output = OutputOf(run.program);
   const absl::Time now = clock_->Now();
   for (const json& container : containers.is_array() ? containers : json::array()) {
-    const std::string name = Text(core::JsonMember(container, "name"));
+    const std::string name = kube::StringOf(kube::FieldAt(container, {"name"}));
     run.containers.push_back(name);
     if (UsesGpus(container)) run.gpu_containers.push_back(name);
     std::optional<ScheduledLine> schedule;
@@ -115,9 +114,9 @@ void ContainerRuntime::Sync(const json& pod) {
 }
 
 void ContainerRuntime::Remove(const json& pod) {
-  const json& metadata = core::JsonMember(pod, "metadata");
-  const std::string namespace_name = Text(core::JsonMember(metadata, "namespace"));
-  const std::string name = Text(core::JsonMember(metadata, "name"));
+  const kube::ObjectMeta metadata(pod);
+  const std::string namespace_name = metadata.namespace_name();
+  const std::string name = metadata.name();
   std::lock_guard lock(mu_);
   pods_.erase(core::StrCat(namespace_name, "/", name));
   logs_->RemovePod(namespace_name, name);
