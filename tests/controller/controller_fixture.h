@@ -27,10 +27,13 @@
 #include "sim/api_server.h"
 #include "sim/kubelet.h"
 #include "sim/sim_cluster.h"
+#include "test_support/eventually.h"
 
 namespace nvsx::controller::testing {
 
 using nlohmann::json;
+// The controller runs on threads of its own.
+using ::nvsx::test::Eventually;
 
 inline const kube::ResourceRef kNodes{.group = "", .version = "v1", .resource = "nodes"};
 inline const kube::ResourceRef kPods{
@@ -246,15 +249,6 @@ class ControllerTest : public ::testing::Test {
     return pod && (*pod)["status"].value("phase", "") == "Running";
   }
 
-  // Waits (real time) for `condition`; the controller runs on its own threads.
-  static bool Eventually(const std::function<bool()>& condition,
-                         absl::Duration limit = absl::Seconds(30)) {
-    for (absl::Time end = absl::Now() + limit; absl::Now() < end;) {
-      if (condition()) return true;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return condition();
-  }
   bool EventuallyPhase(const std::string& name, kube::HealthEventPhase phase) {
     return Eventually([&] {
       kube::HealthEvent event = Event(name);

@@ -9,12 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/file_io.h"
@@ -31,6 +28,7 @@
 #include "sim/kubelet.h"
 #include "sim/sim_cluster.h"
 #include "sim_nodes/sim_nodes.h"
+#include "test_support/eventually.h"
 #include "test_support/temp_dir.h"
 
 namespace nvsx::janitor::testing {
@@ -41,16 +39,8 @@ inline const kube::ResourceRef kNodes{.group = "", .version = "v1", .resource = 
 inline const kube::ResourceRef kPods{
     .group = "", .version = "v1", .resource = "pods", .namespace_name = "default"};
 
-// Waits (in real time, up to 30 s) for `condition`; the janitor, kubelet and
-// sim run on threads of their own, so a test can only observe them.
-inline bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
+// The janitor, kubelet and sim run on threads of their own.
+using ::nvsx::test::Eventually;
 
 // Passes calls on to another backend and counts them.
 class CountingBackend final : public JanitorBackend {

@@ -5,9 +5,12 @@
 
 #include "kube/leader_elector.h"
 #include "sim/api_server.h"
+#include "test_support/eventually.h"
 
 namespace nvsx::kube {
 namespace {
+
+using ::nvsx::test::Eventually;
 
 const ResourceRef kLease{"coordination.k8s.io", "v1", "leases", "nvsentinel", "controller", ""};
 
@@ -42,15 +45,6 @@ class LeaderElectionTest : public ::testing::Test {
     config.renew_deadline = lease * 3 / 4;
     config.retry_period = absl::Milliseconds(100);
     return config;
-  }
-
-  // Polls up to `limit` for `condition`.
-  static bool Eventually(const std::function<bool()>& condition, absl::Duration limit) {
-    for (absl::Time end = absl::Now() + limit; absl::Now() < end;) {
-      if (condition()) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return condition();
   }
 
   std::string Holder() {

@@ -12,6 +12,7 @@
 #include "sim/api_server.h"
 #include "sim/sim_cluster.h"
 #include "sim_nodes/fault_request.h"
+#include "test_support/eventually.h"
 
 namespace nvsx::sim_nodes::testing {
 
@@ -40,17 +41,18 @@ class SimClusterTest : public ::testing::Test {
     EXPECT_TRUE(created.ok()) << created.status();
     if (!created.ok()) return "";
     const auto ref = FaultRequestsResource().WithName((*created)["metadata"]["name"]);
-    for (const absl::Time end = absl::Now() + limit; absl::Now() < end;) {
-      auto object = client_->Get(ref);
-      if (object.ok()) {
-        auto annotations = (*object)["metadata"].value("annotations", nlohmann::json::object());
-        if (annotations.contains(kFaultResultAnnotation)) {
-          return annotations[std::string(kFaultResultAnnotation)];
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return "no result";
+    std::string result = "no result";
+    ::nvsx::test::Eventually(
+        [&] {
+          auto object = client_->Get(ref);
+          if (!object.ok()) return false;
+          auto annotations = (*object)["metadata"].value("annotations", nlohmann::json::object());
+          if (!annotations.contains(kFaultResultAnnotation)) return false;
+          result = annotations[std::string(kFaultResultAnnotation)];
+          return true;
+        },
+        limit, absl::Milliseconds(20));
+    return result;
   }
 
   core::SystemClock clock_;

@@ -1,13 +1,10 @@
 #include "sim/kubelet.h"
 
-#include <chrono>
-#include <functional>
-#include <thread>
-
 #include "core/time_format.h"
 #include "gtest/gtest.h"
 #include "sim/node_heartbeat.h"
 #include "sim/pod_lifecycle.h"
+#include "test_support/eventually.h"
 #include "test_support/fake_clock.h"
 
 namespace nvsx::sim {
@@ -23,16 +20,8 @@ ResourceInfo Find(const std::string& group, const std::string& resource) {
   return {};
 }
 
-// Waits (in real time) for the kubelet's loop to reach a state; the loop
-// runs on its own thread, so a test can only observe it, never step it.
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return condition();
-}
+// The kubelet's loop runs on its own thread.
+using ::nvsx::test::Eventually;
 
 json ReadyCondition(const json& object) {
   const json conditions = object.value("status", json::object()).value("conditions", json::array());

@@ -14,11 +14,13 @@
 #include "nlohmann/json.hpp"
 #include "sim/kubelet.h"
 #include "sim/sim_server_fixture.h"
+#include "test_support/eventually.h"
 
 namespace nvsx::sim {
 namespace {
 
 using nlohmann::json;
+using ::nvsx::test::Eventually;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -60,11 +62,10 @@ class PodLogHttpTest : public testing::SimServerTest {
 
   // Waits until the kubelet started `container` of the pod.
   void WaitStarted(const std::string& name, const std::string& container = "main") {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!server_->pod_logs().Open(Key(name), container, false, {}, {}).ok()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << name << " never started";
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    ASSERT_TRUE(Eventually([&] {
+      return server_->pod_logs().Open(Key(name), container, false, {}, {}).ok();
+    })) << name
+        << " never started";
   }
 
   void Print(const std::string& name, std::vector<std::string> lines,
@@ -164,15 +165,10 @@ TEST_F(PodLogHttpTest, FollowStreamsNewLinesUntilTheContainerEnds) {
     });
   });
   auto has = [&](const std::string& text) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      {
-        std::lock_guard lock(mu);
-        if (received.find(text) != std::string::npos) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return false;
+    return Eventually([&] {
+      std::lock_guard lock(mu);
+      return received.find(text) != std::string::npos;
+    });
   };
   EXPECT_TRUE(has("before\n"));
   Print("web", {"after"});

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -13,12 +12,14 @@
 #include "sim/container_output.h"
 #include "sim/container_runtime.h"
 #include "sim/kubelet.h"
+#include "test_support/eventually.h"
 #include "test_support/fake_clock.h"
 
 namespace nvsx::sim {
 namespace {
 
 using nlohmann::json;
+using ::nvsx::test::Eventually;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -227,24 +228,18 @@ class ContainerRuntimeTest : public ::testing::Test {
 
   // The pod's log once its container runs (waiting, in real time, for the kubelet).
   std::vector<std::string> LogOf(const std::string& name) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      absl::StatusOr<PodLogs::Cursor> cursor =
+    std::optional<PodLogs::Cursor> cursor;
+    const bool started = Eventually([&] {
+      absl::StatusOr<PodLogs::Cursor> opened =
           logs_.Open(Key(name), "main", false, std::nullopt, std::nullopt);
-      if (cursor.ok()) return ReadAll(logs_, *cursor);
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (opened.ok()) cursor = *std::move(opened);
+      return cursor.has_value();
+    });
+    if (!started) {
+      ADD_FAILURE() << name << " never started";
+      return {};
     }
-    ADD_FAILURE() << name << " never started";
-    return {};
-  }
-
-  bool Eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return condition();
+    return ReadAll(logs_, *cursor);
   }
 
   static ResourceInfo HealthEvents() {

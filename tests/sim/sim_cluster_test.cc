@@ -3,9 +3,6 @@
 
 #include "sim/sim_cluster.h"
 
-#include <chrono>
-#include <thread>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/rest_client.h"
@@ -13,11 +10,13 @@
 #include "sim/kubelet.h"
 #include "sim/sim_server_fixture.h"
 #include "sim/workload.h"
+#include "test_support/eventually.h"
 
 namespace nvsx::sim {
 namespace {
 
 using nlohmann::json;
+using ::nvsx::test::Eventually;
 using ::testing::HasSubstr;
 
 class SimClusterTest : public testing::SimServerTest {
@@ -63,15 +62,6 @@ class SimClusterTest : public testing::SimServerTest {
       if ((*pod)["status"].value("phase", "") != "Running") return false;
     }
     return true;
-  }
-
-  static bool Eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return condition();
   }
 
   SimClusterOptions cluster_;  // 4 nodes of 8 GPUs
