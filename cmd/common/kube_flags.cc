@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/number_flags.h"
 #include "kube/connect.h"
 
 namespace nvsx::cmd {
@@ -12,10 +13,10 @@ void AddKubeClientFlags(CLI::App* command, KubeClientFlags* flags, bool rate_lim
   command->add_option("--context", flags->context, "Kubeconfig context (default: current)");
   if (!rate_limits) return;
   command->add_option("--qps", flags->qps, "API server requests per second (0: unlimited)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NumberAtLeast(0))
       ->capture_default_str();
   command->add_option("--burst", flags->burst, "API server request burst")
-      ->check(CLI::PositiveNumber)
+      ->check(WholeNumberAtLeast(1))
       ->capture_default_str();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/kube_flags.h"
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "controller/controller_manager.h"
 #include "controller/controller_metrics.h"
@@ -200,7 +201,7 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
       "Decide and record on the HealthEvent, but change no node, evict no pod, create no "
       "remediation object and delete no event");
   command->add_option("--workers", flags->workers, "Events reconciled at once")
-      ->check(CLI::PositiveNumber)
+      ->check(WholeNumberAtLeast(1))
       ->capture_default_str();
   command
       ->add_option("--breaker-max-share", flags->breaker_max_share,
@@ -209,7 +210,7 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
   command
       ->add_option("--breaker-max-nodes", flags->breaker_max_nodes,
                    "Circuit breaker: absolute cap on nodes quarantined within the window (0: none)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(WholeNumberAtLeast(0))
       ->capture_default_str();
   command->add_option("--breaker-window", flags->breaker_window, "Circuit breaker: sliding window")
       ->capture_default_str();
@@ -234,7 +235,7 @@ std::function<int()> AddControllerCommand(CLI::App& app, const core::Environment
       ->add_option("--escalation-max-faults", flags->escalation_max_faults,
                    "This many fatal events on one GPU within the window escalate to "
                    "CONTACT_SUPPORT (manual) instead of another reboot or reset (0: never)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(WholeNumberAtLeast(0))
       ->capture_default_str();
   command
       ->add_option("--escalation-window", flags->escalation_window,

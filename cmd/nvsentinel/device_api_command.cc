@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/net_address.h"
@@ -92,13 +93,13 @@ std::function<int()> AddDeviceApiCommand(CLI::App& app, const core::Environment&
       ->add_option("--watch-queue-limit", flags->watch_queue_limit,
                    "Events a watcher may fall behind before it is dropped")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeast(1));
   command->add_option("--max-watches", flags->max_watches, "Concurrent watches allowed")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeast(1));
   command->add_option("--max-gpus", flags->max_gpus, "GPUs the cache holds at most")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeast(1));
   command->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   return [command, flags, &env]() -> int { return *command ? Run(*flags, env) : -1; };
 }

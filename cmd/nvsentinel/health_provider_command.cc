@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/kube_flags.h"
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
@@ -140,7 +141,7 @@ std::function<int()> AddHealthProviderCommand(CLI::App& app, const core::Environ
       ->capture_default_str();
   command->add_option("--node", flags->node, "This node's name (default: $NODE_NAME, hostname)");
   command->add_option("--sim-gpus", flags->sim_gpus, "GPUs of the sim backend")
-      ->check(CLI::Range(1, 1024))
+      ->check(WholeNumber(1, 1024))
       ->capture_default_str();
   command
       ->add_flag("--sim-fault-requests", flags->sim_fault_requests,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/kube_flags.h"
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/http_server.h"
@@ -215,7 +216,7 @@ std::function<int()> AddJanitorCommand(CLI::App& app, const core::Environment& e
                    "--backend command: a command running longer is killed and the request fails")
       ->capture_default_str();
   command->add_option("--workers", flags->workers, "Requests carried out at once")
-      ->check(CLI::PositiveNumber)
+      ->check(WholeNumberAtLeast(1))
       ->capture_default_str();
   command
       ->add_flag("--leader-elect,!--no-leader-elect", flags->leader_elect,

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/file_io.h"
 #include "core/status_macros.h"
@@ -166,28 +167,28 @@ std::function<int()> AddSimCommand(CLI::App& app, const core::Environment& env) 
   command->add_option("--kubeconfig", flags->kubeconfig, "Where to write the kubeconfig")
       ->capture_default_str();
   command->add_option("--nodes", flags->nodes, "Simulated GPU nodes")
-      ->check(CLI::Range(1, 5000))
+      ->check(WholeNumber(1, 5000))
       ->capture_default_str();
   command->add_option("--gpus-per-node", flags->gpus_per_node, "GPUs on each node")
-      ->check(CLI::Range(1, 64))
+      ->check(WholeNumber(1, 64))
       ->capture_default_str();
   command
       ->add_option("--workload-pods", flags->workload_pods,
                    "GPU pods to run across the nodes (every other one under a "
                    "PodDisruptionBudget), besides a DaemonSet pod on each node")
-      ->check(CLI::Range(0, 100000))
+      ->check(WholeNumber(0, 100000))
       ->capture_default_str();
   command
       ->add_option("--workload-grace-seconds", flags->workload_grace_seconds,
                    "terminationGracePeriodSeconds of the workload's pods: how long a drain "
                    "waits for each")
-      ->check(CLI::Range(0, 3600))
+      ->check(WholeNumber(0, 3600))
       ->capture_default_str();
   command
       ->add_option("--max-connections", flags->max_connections,
                    "Connections served at once; each open watch and each idle keep-alive "
                    "connection holds one, and more wait until one closes")
-      ->check(CLI::Range(8, 10000))
+      ->check(WholeNumber(8, 10000))
       ->capture_default_str();
   command
       ->add_option("--node-agents", flags->node_agents,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/kube_flags.h"
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
@@ -77,7 +78,7 @@ std::function<int()> AddSimInjectCommand(CLI::App& sim, const core::Environment&
   command->add_option("--node", flags->node, "Node name, e.g. gpu-node-0")->required();
   command->add_option("--gpu", flags->gpu, "GPU index on the node")
       ->required()
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumberAtLeast(0));
   command->add_option("--xid", flags->xid,
                       "Report this XID (79: fallen off the bus, 48: ECC, ...)");
   command->add_option("--fault", flags->fault, "A fault that is not just an XID")

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/file_io.h"
@@ -203,10 +204,10 @@ std::function<int()> AddDemoCommand(CLI::App& app, NvsxContext& context) {
   command->add_flag("--keep", flags->keep,
                     "Keep the cluster running after the run (until Ctrl-C), to inspect it");
   command->add_option("--nodes", flags->nodes, "Simulated GPU nodes")
-      ->check(CLI::Range(1, 64))
+      ->check(WholeNumber(1, 64))
       ->capture_default_str();
   command->add_option("--gpu", flags->gpu, "The GPU index that fails")
-      ->check(CLI::Range(0, 7))
+      ->check(WholeNumber(0, 7))
       ->capture_default_str();
   command
       ->add_option("--reboot-downtime", flags->reboot_downtime,

@@ -1,6 +1,7 @@
 // nvsx history and nvsx report: what the run store remembers.
 #include <memory>
 
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/file_io.h"
@@ -117,7 +118,7 @@ std::function<int()> AddHistoryCommand(CLI::App& app, NvsxContext& context) {
   CLI::App* command = app.add_subcommand("history", "List recorded runs, newest first");
   command->add_flag("--plain", *plain, "One JSON object per run");
   command->add_option("--limit", *limit, "How many runs")
-      ->check(CLI::PositiveNumber)
+      ->check(WholeNumberAtLeast(1))
       ->capture_default_str();
   return [command, plain, limit, &context] {
     return *command ? PrintHistory(context, *plain, *limit, stdout) : -1;
@@ -130,7 +131,7 @@ std::function<int()> AddReportCommand(CLI::App& app, NvsxContext& context) {
       app.add_subcommand("report", "MTTR per stage and per runbook (median, p90); SVG timelines");
   command->add_option("--runbook", flags->runbook, "Only this runbook's runs");
   command->add_option("--limit", flags->limit, "How many recent runs to count")
-      ->check(CLI::PositiveNumber)
+      ->check(WholeNumberAtLeast(1))
       ->capture_default_str();
   command->add_option("--svg", flags->svg_run, "Write this run's timeline as SVG");
   command->add_option("--out", flags->out, "Where --svg writes")->capture_default_str();

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/file_io.h"
 #include "core/http_server.h"
@@ -287,23 +288,23 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
   command
       ->add_option("--max-concurrent-runs", flags->max_concurrent_runs,
                    "Runs at once; more triggers wait in a first-in, first-out queue")
-      ->check(CLI::Range(1, 256))
+      ->check(WholeNumber(1, 256))
       ->capture_default_str();
   command
       ->add_option("--max-queued", flags->max_queued,
                    "Queued triggers beyond which requests get 429")
-      ->check(CLI::Range(1, 10'000'000))
+      ->check(WholeNumber(1, 10'000'000))
       ->capture_default_str();
   command
       ->add_option("--run-niceness", flags->run_niceness,
                    "Added to the nice value of runs (and the hooks they start), so that under "
                    "load answering webhooks comes first; 0 runs them at serve's priority")
-      ->check(CLI::Range(0, 19))
+      ->check(WholeNumber(0, 19))
       ->capture_default_str();
   command
       ->add_option("--max-body-bytes", flags->max_body_bytes,
                    "Larger request bodies are refused with 413")
-      ->check(CLI::Range(256, 16 * 1024 * 1024))
+      ->check(WholeNumber(256, 16 * 1024 * 1024))
       ->capture_default_str();
   command
       ->add_option("--source", flags->source,
@@ -315,7 +316,7 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       ->add_option("--poll-interval", flags->poll_interval,
                    "Seconds between MongoDB queries with --source mongodb (HealthEvent objects "
                    "are watched, not polled)")
-      ->check(CLI::Range(1, 3600))
+      ->check(WholeNumber(1, 3600))
       ->capture_default_str();
   command
       ->add_option("--mongodb-namespace", flags->mongodb_namespace,
@@ -344,7 +345,7 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       ->add_option("--max-connections", flags->max_connections,
                    "Connections served at once; each idle keep-alive connection holds one, and "
                    "more wait until one closes")
-      ->check(CLI::Range(8, 10000))
+      ->check(WholeNumber(8, 10000))
       ->capture_default_str();
   command->add_flag("--events", flags->events, "Print every run's events as JSON lines");
   command->add_flag("--fsync", flags->fsync,

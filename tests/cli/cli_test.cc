@@ -55,6 +55,20 @@ TEST(CliTest, DemoRefusesBadFlagsBeforeStartingAnything) {
   EXPECT_EQ(unknown.stdout_text + downtime.stdout_text, "");
 }
 
+TEST(CliTest, ANumberFlagOutOfRangeSaysWhatToGive) {
+  auto nodes = RunProgram({kNvsentinel, "sim", "--nodes", "0"});
+  EXPECT_EQ(nodes.exit_code, 2);
+  EXPECT_THAT(nodes.stderr_text,
+              HasSubstr("--nodes: 0 is out of range: give a whole number from 1 to 5000"));
+  auto watches = RunProgram({kNvsentinel, "device-api", "--max-watches", "-3"});
+  EXPECT_EQ(watches.exit_code, 2);
+  EXPECT_THAT(watches.stderr_text,
+              HasSubstr("--max-watches: -3 is out of range: give a whole number of at least 1"));
+  auto limit = RunProgram({kNvsx, "history", "--limit", "ten"});
+  EXPECT_EQ(limit.exit_code, 2);
+  EXPECT_THAT(limit.stderr_text, HasSubstr("--limit: \"ten\" is not a number"));
+}
+
 TEST(CliTest, NvsentinelRequiresASubcommand) {
   EXPECT_EQ(RunProgram({kNvsentinel, "version"}).exit_code, 0);
   auto bare = RunProgram({kNvsentinel});
