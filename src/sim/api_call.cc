@@ -1,7 +1,12 @@
 #include "sim/api_call.h"
 
 #include <cstdlib>
+#include <functional>
+#include <map>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "core/json_load.h"
 #include "core/str_cat.h"
 #include "core/yaml_load.h"
@@ -47,6 +52,30 @@ bool StrictFields(const httplib::Request& request) {
 bool WantsTable(const httplib::Request& request) {
   const std::string accept = request.get_header_value("Accept");
   return accept.find("as=Table") != std::string::npos;
+}
+
+std::optional<std::string> AggregatedDiscoveryVersion(const httplib::Request& request) {
+  // Media ranges in the client's order of preference, e.g.
+  // application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json
+  for (absl::string_view range : absl::StrSplit(request.get_header_value("Accept"), ',')) {
+    std::vector<absl::string_view> parts = absl::StrSplit(range, ';');
+    const absl::string_view type = absl::StripAsciiWhitespace(parts[0]);
+    std::map<std::string, std::string, std::less<>> params;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::pair<absl::string_view, absl::string_view> param =
+          absl::StrSplit(parts[i], absl::MaxSplits('=', 1));
+      params[std::string(absl::StripAsciiWhitespace(param.first))] =
+          std::string(absl::StripAsciiWhitespace(param.second));
+    }
+    const bool json_type = type == "application/json" || type == "application/*" || type == "*/*";
+    if (!json_type) continue;                         // protobuf, or nothing we serve
+    if (!params.contains("as")) return std::nullopt;  // a plain document comes first
+    if (params["as"] == "APIGroupDiscoveryList" && params["g"] == "apidiscovery.k8s.io" &&
+        (params["v"] == "v2" || params["v"] == "v2beta1")) {
+      return params["v"];
+    }
+  }
+  return std::nullopt;
 }
 
 bool Truthy(const std::string& value) {

@@ -38,6 +38,10 @@ std::string MediaType(const httplib::Request& request);
 bool StrictFields(const httplib::Request& request);
 // Accept: ...;as=Table (kubectl get).
 bool WantsTable(const httplib::Request& request);
+// The apidiscovery.k8s.io version ("v2" or "v2beta1") of the aggregated
+// discovery document the Accept header asks for, when it asks for one before
+// it would take a plain document (as kubectl does); nothing otherwise.
+std::optional<std::string> AggregatedDiscoveryVersion(const httplib::Request& request);
 // Go's strconv.ParseBool, which the real server uses for query flags.
 bool Truthy(const std::string& value);
 // ?dryRun=All: validate and answer as if written, change nothing.

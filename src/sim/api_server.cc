@@ -183,8 +183,15 @@ absl::Status ApiServer::Route(Call& call) {
   }
   if (path == "/api" || path == "/api/" || path == "/apis" || path == "/apis/") {
     if (call.method != "GET") return MethodNotSupported("discovery", call.method);
-    call.Reply(200, path.starts_with("/apis") ? registry_.ApiGroupList()
-                                              : registry_.ApiVersions(address()));
+    const bool core_group = !path.starts_with("/apis");
+    if (std::optional<std::string> version = AggregatedDiscoveryVersion(call.http)) {
+      call.response.status = 200;
+      call.response.set_content(registry_.AggregatedDiscovery(core_group, *version).dump(),
+                                core::StrCat("application/json;g=apidiscovery.k8s.io;v=", *version,
+                                             ";as=APIGroupDiscoveryList"));
+      return absl::OkStatus();
+    }
+    call.Reply(200, core_group ? registry_.ApiVersions(address()) : registry_.ApiGroupList());
     return absl::OkStatus();
   }
   if (path == "/openapi/v3" || path.starts_with("/openapi/v3/")) {

@@ -2,10 +2,11 @@
 
 // The embedded Kubernetes API server: JSON over HTTP/1.1 on 127.0.0.1,
 // speaking enough of the real protocol for stock kubectl and the official
-// clients (discovery, get/list/watch/create/update/patch/delete, status
-// subresources, pod eviction with PodDisruptionBudgets, CustomResource
-// Definitions and the resources they define, Table output). Every error is a
-// Kubernetes Status object with the code the real server would send.
+// clients (discovery, aggregated as kubectl asks for it or per group version;
+// get/list/watch/create/update/patch/delete, status subresources, pod
+// eviction with PodDisruptionBudgets, CustomResourceDefinitions and the
+// resources they define, Table output). Every error is a Kubernetes Status
+// object with the code the real server would send.
 //
 // Optional https and bearer-token authentication (see ApiServerOptions).
 // Server-side apply without field ownership. Not yet: full OpenAPI

@@ -64,11 +64,17 @@ nlohmann::json ResourceRegistry::ApiVersions(const std::string& server_address) 
            {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
 }
 
-nlohmann::json ResourceRegistry::ApiGroupList() const {
-  // Group -> versions in the order first seen (a CRD lists its preferred version first).
+namespace {
+
+using nlohmann::json;
+
+// Each group (the core group "" too, when `core`) with its versions in the
+// order first seen: a CRD lists its preferred version first.
+std::vector<std::pair<std::string, std::vector<std::string>>> GroupVersions(
+    const std::vector<ResourceInfo>& all, bool core) {
   std::vector<std::pair<std::string, std::vector<std::string>>> groups;
-  for (const ResourceInfo& info : All()) {
-    if (info.group.empty()) continue;
+  for (const ResourceInfo& info : all) {
+    if (info.group.empty() != core) continue;
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& entry) { return entry.first == info.group; });
     if (it == groups.end()) {
@@ -79,10 +85,53 @@ nlohmann::json ResourceRegistry::ApiGroupList() const {
       it->second.push_back(info.version);
     }
   }
-  nlohmann::json list = {
-      {"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", nlohmann::json::array()}};
-  for (const auto& [group, versions] : groups) {
-    nlohmann::json entry = {{"name", group}, {"versions", nlohmann::json::array()}};
+  return groups;
+}
+
+// What a subresource of `info` answers with, and to which verbs.
+struct SubresourceShape {
+  json response_kind;  // {group, version, kind}
+  std::vector<std::string> verbs;
+};
+
+SubresourceShape ShapeOf(const ResourceInfo& info, const std::string& subresource) {
+  if (subresource == "eviction") {
+    return {{{"group", "policy"}, {"version", "v1"}, {"kind", "Eviction"}}, {"create"}};
+  }
+  json kind = {{"group", info.group}, {"version", info.version}, {"kind", info.kind}};
+  if (subresource == "log") return {std::move(kind), {"get"}};
+  return {std::move(kind), {"get", "patch", "update"}};
+}
+
+// One resource of an aggregated discovery document.
+json AggregatedResource(const ResourceInfo& info) {
+  json entry = {
+      {"resource", info.resource},
+      {"responseKind", {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
+      {"scope", info.namespaced ? "Namespaced" : "Cluster"},
+      {"singularResource", info.singular},
+      {"verbs", info.verbs}};
+  if (!info.short_names.empty()) entry["shortNames"] = info.short_names;
+  if (!info.categories.empty()) entry["categories"] = info.categories;
+  if (!info.subresources.empty()) {
+    json subresources = json::array();
+    for (const std::string& sub : info.subresources) {
+      SubresourceShape shape = ShapeOf(info, sub);
+      subresources.push_back({{"subresource", sub},
+                              {"responseKind", std::move(shape.response_kind)},
+                              {"verbs", std::move(shape.verbs)}});
+    }
+    entry["subresources"] = std::move(subresources);
+  }
+  return entry;
+}
+
+}  // namespace
+
+json ResourceRegistry::ApiGroupList() const {
+  json list = {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array()}};
+  for (const auto& [group, versions] : GroupVersions(All(), /*core=*/false)) {
+    json entry = {{"name", group}, {"versions", json::array()}};
     for (const std::string& version : versions) {
       entry["versions"].push_back(
           {{"groupVersion", core::StrCat(group, "/", version)}, {"version", version}});
@@ -93,41 +142,64 @@ nlohmann::json ResourceRegistry::ApiGroupList() const {
   return list;
 }
 
-std::optional<nlohmann::json> ResourceRegistry::ApiResourceList(const std::string& group,
-                                                                const std::string& version) const {
-  nlohmann::json resources = nlohmann::json::array();
+std::optional<json> ResourceRegistry::ApiResourceList(const std::string& group,
+                                                      const std::string& version) const {
+  json resources = json::array();
   for (const ResourceInfo& info : All()) {
     if (info.group != group || info.version != version) continue;
-    nlohmann::json entry = {{"name", info.resource},
-                            {"singularName", info.singular},
-                            {"namespaced", info.namespaced},
-                            {"kind", info.kind},
-                            {"verbs", info.verbs}};
+    json entry = {{"name", info.resource},
+                  {"singularName", info.singular},
+                  {"namespaced", info.namespaced},
+                  {"kind", info.kind},
+                  {"verbs", info.verbs}};
     if (!info.short_names.empty()) entry["shortNames"] = info.short_names;
     if (!info.categories.empty()) entry["categories"] = info.categories;
     resources.push_back(std::move(entry));
     for (const std::string& sub : info.subresources) {
-      nlohmann::json subresource = {{"name", core::StrCat(info.resource, "/", sub)},
-                                    {"singularName", ""},
-                                    {"namespaced", info.namespaced},
-                                    {"kind", info.kind},
-                                    {"verbs", {"get", "patch", "update"}}};
-      if (sub == "eviction") {
-        subresource["group"] = "policy";
-        subresource["version"] = "v1";
-        subresource["kind"] = "Eviction";
-        subresource["verbs"] = {"create"};
+      SubresourceShape shape = ShapeOf(info, sub);
+      json subresource = {{"name", core::StrCat(info.resource, "/", sub)},
+                          {"singularName", ""},
+                          {"namespaced", info.namespaced},
+                          {"kind", shape.response_kind["kind"]},
+                          {"verbs", std::move(shape.verbs)}};
+      // An entry names its group and version only where they differ from the list's.
+      if (shape.response_kind["group"] != group || shape.response_kind["version"] != version) {
+        subresource["group"] = shape.response_kind["group"];
+        subresource["version"] = shape.response_kind["version"];
       }
-      if (sub == "log") subresource["verbs"] = {"get"};
       resources.push_back(std::move(subresource));
     }
   }
   if (resources.empty()) return std::nullopt;
-  return nlohmann::json{
-      {"kind", "APIResourceList"},
-      {"apiVersion", "v1"},
-      {"groupVersion", group.empty() ? version : core::StrCat(group, "/", version)},
-      {"resources", std::move(resources)}};
+  return json{{"kind", "APIResourceList"},
+              {"apiVersion", "v1"},
+              {"groupVersion", group.empty() ? version : core::StrCat(group, "/", version)},
+              {"resources", std::move(resources)}};
+}
+
+json ResourceRegistry::AggregatedDiscovery(bool core_group,
+                                           const std::string& discovery_version) const {
+  const std::vector<ResourceInfo> all = All();
+  json items = json::array();
+  for (const auto& [group, versions] : GroupVersions(all, core_group)) {
+    json item = {{"metadata", json::object()}, {"versions", json::array()}};
+    if (!group.empty()) item["metadata"]["name"] = group;
+    for (const std::string& version : versions) {
+      json resources = json::array();
+      for (const ResourceInfo& info : all) {
+        if (info.group == group && info.version == version) {
+          resources.push_back(AggregatedResource(info));
+        }
+      }
+      item["versions"].push_back(
+          {{"version", version}, {"resources", std::move(resources)}, {"freshness", "Current"}});
+    }
+    items.push_back(std::move(item));
+  }
+  return {{"kind", "APIGroupDiscoveryList"},
+          {"apiVersion", core::StrCat("apidiscovery.k8s.io/", discovery_version)},
+          {"metadata", json::object()},
+          {"items", std::move(items)}};
 }
 
 }  // namespace nvsx::sim

@@ -32,13 +32,17 @@ class ResourceRegistry {
   // Every served resource, built-in ones first.
   std::vector<ResourceInfo> All() const;
 
-  // Discovery documents (plain, not aggregated): /api, /apis, and the
-  // APIResourceList of one group version (nullopt when nothing is served
-  // there).
+  // Plain discovery documents: /api, /apis, and the APIResourceList of one
+  // group version (nullopt when nothing is served there).
   nlohmann::json ApiVersions(const std::string& server_address) const;
   nlohmann::json ApiGroupList() const;
   std::optional<nlohmann::json> ApiResourceList(const std::string& group,
                                                 const std::string& version) const;
+  // Aggregated discovery, what kubectl asks for first: an APIGroupDiscoveryList
+  // of apidiscovery.k8s.io/`discovery_version` ("v2" or "v2beta1") holding the
+  // core group (for /api) or every named group (for /apis), each with its
+  // versions, preferred first, and all their resources, in one document.
+  nlohmann::json AggregatedDiscovery(bool core_group, const std::string& discovery_version) const;
 
  private:
   mutable std::mutex mu_;

@@ -65,6 +65,50 @@ TEST_F(HttpApiTest, Discovery) {
   EXPECT_TRUE(openapi["paths"].contains("api/v1"));
 }
 
+TEST_F(HttpApiTest, AggregatedDiscoveryWhenTheAcceptHeaderPrefersIt) {
+  httplib::Client client = Client();
+  // What kubectl 1.32 sends.
+  const std::string kubectl_accept =
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+      "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
+      "application/json";
+  auto get = [&](const std::string& path, const std::string& accept) {
+    auto response = client.Get(path, httplib::Headers{{"Accept", accept}});
+    EXPECT_TRUE(response) << path;
+    return response;
+  };
+  auto apis = get("/apis?timeout=32s", kubectl_accept);
+  ASSERT_TRUE(apis);
+  EXPECT_EQ(apis->get_header_value("Content-Type"),
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  json list = json::parse(apis->body);
+  EXPECT_EQ(list["kind"], "APIGroupDiscoveryList");
+  std::vector<std::string> names;
+  for (const json& item : list["items"]) names.push_back(item["metadata"]["name"]);
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"coordination.k8s.io", "policy", "apps"}));
+  auto api = get("/api", kubectl_accept);
+  ASSERT_TRUE(api);
+  EXPECT_EQ(json::parse(api->body)["items"][0]["versions"][0]["version"], "v1");
+
+  // Only v2beta1 asked for: v2beta1 answered.
+  auto beta =
+      get("/apis", "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+  ASSERT_TRUE(beta);
+  EXPECT_EQ(json::parse(beta->body)["apiVersion"], "apidiscovery.k8s.io/v2beta1");
+  // A plain document preferred, an unknown version, or protobuf only: the plain list.
+  for (const std::string& accept :
+       {std::string("application/json, application/json;g=apidiscovery.k8s.io;v=v2;"
+                    "as=APIGroupDiscoveryList"),
+        std::string("application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList"),
+        std::string("application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;"
+                    "as=APIGroupDiscoveryList"),
+        std::string()}) {
+    auto plain = get("/apis", accept);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(json::parse(plain->body)["kind"], "APIGroupList") << accept;
+  }
+}
+
 TEST_F(HttpApiTest, BadInputIsAStatusAndTheServerStaysUp) {
   httplib::Client client = Client();
   json body = ExpectStatus(

@@ -1,3 +1,4 @@
+#include <sstream>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -41,6 +42,24 @@ TEST_F(KubectlTest, GetNodesPrintsTableColumns) {
   EXPECT_THAT(got.stdout_text, HasSubstr("gpu-node-1   Ready"));
   EXPECT_THAT(got.stdout_text, HasSubstr("gpu-node-2"));
   EXPECT_THAT(got.stdout_text, HasSubstr("v1.32.0"));
+}
+
+TEST_F(KubectlTest, DiscoveryIsTwoRequestsWithAnEmptyCache) {
+  AddNode("n1");
+  // -v=6 logs each request. Had kubectl refused the aggregated documents, it
+  // would fall back to one request per group version (/apis/policy/v1, ...).
+  core::SubprocessResult got = Kubectl({"get", "nodes", "-v=6"});
+  ASSERT_TRUE(got.Succeeded()) << got.stderr_text;
+  std::vector<std::string> requests;
+  std::istringstream log(got.stderr_text);
+  for (std::string line; std::getline(log, line);) {
+    const size_t get = line.find("GET http");
+    if (get != std::string::npos) requests.push_back(line.substr(get));
+  }
+  ASSERT_EQ(requests.size(), 3u) << got.stderr_text;
+  EXPECT_THAT(requests[0], HasSubstr("/api?"));
+  EXPECT_THAT(requests[1], HasSubstr("/apis?"));
+  EXPECT_THAT(requests[2], HasSubstr("/api/v1/nodes?"));
 }
 
 TEST_F(KubectlTest, GetJsonAndSelectors) {

@@ -1,6 +1,8 @@
 // The pure pieces behind the HTTP layer: paths, tables, budgets, schemas,
 // the resource registry and the OpenAPI index.
 
+#include <map>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -224,6 +226,71 @@ TEST(ResourceRegistryTest, CrdsAppearAndDisappear) {
   registry.RemoveCrd("widgets.x.io");
   EXPECT_FALSE(registry.Find("x.io", "v1", "widgets").has_value());
   EXPECT_FALSE(registry.ApiResourceList("x.io", "v1").has_value());
+}
+
+// Finds the item of `group` ("" for the core group) in an APIGroupDiscoveryList.
+json DiscoveryGroup(const json& list, const std::string& group) {
+  for (const json& item : list["items"]) {
+    if (item["metadata"].value("name", "") == group) return item;
+  }
+  ADD_FAILURE() << "no group \"" << group << "\" in " << list.dump();
+  return json::object();
+}
+
+// Finds resource `name` among a discovery group version's resources.
+json DiscoveryResource(const json& version, const std::string& name) {
+  for (const json& resource : version["resources"]) {
+    if (resource["resource"] == name) return resource;
+  }
+  ADD_FAILURE() << "no resource " << name << " in " << version.dump();
+  return json::object();
+}
+
+TEST(ResourceRegistryTest, AggregatedDiscoveryHoldsEveryResourceOfItsGroups) {
+  ResourceRegistry registry;
+  const json core = registry.AggregatedDiscovery(/*core_group=*/true, "v2");
+  EXPECT_EQ(core["kind"], "APIGroupDiscoveryList");
+  EXPECT_EQ(core["apiVersion"], "apidiscovery.k8s.io/v2");
+  ASSERT_EQ(core["items"].size(), 1u) << "/api holds the core group alone";
+  const json& v1 = core["items"][0]["versions"][0];
+  EXPECT_FALSE(core["items"][0]["metadata"].contains("name"));
+  EXPECT_EQ(v1["version"], "v1");
+  EXPECT_EQ(v1["freshness"], "Current");
+  const json nodes = DiscoveryResource(v1, "nodes");
+  EXPECT_EQ(nodes["scope"], "Cluster");
+  EXPECT_EQ(nodes["singularResource"], "node");
+  EXPECT_EQ(nodes["responseKind"], json::parse(R"({"group":"","version":"v1","kind":"Node"})"));
+  EXPECT_EQ(nodes["shortNames"], json::parse(R"(["no"])"));
+  const json pods = DiscoveryResource(v1, "pods");
+  EXPECT_EQ(pods["scope"], "Namespaced");
+  std::map<std::string, json> subresources;
+  for (const json& sub : pods["subresources"]) subresources[sub["subresource"]] = sub;
+  ASSERT_TRUE(subresources.contains("eviction")) << pods.dump();
+  EXPECT_EQ(subresources["eviction"]["responseKind"],
+            json::parse(R"({"group":"policy","version":"v1","kind":"Eviction"})"));
+  EXPECT_EQ(subresources["eviction"]["verbs"], json::parse(R"(["create"])"));
+  EXPECT_EQ(subresources["log"]["verbs"], json::parse(R"(["get"])"));
+  EXPECT_EQ(subresources["status"]["responseKind"]["kind"], "Pod");
+
+  ASSERT_TRUE(registry.AddCrd(json::parse(kCrd)).ok());
+  const json named = registry.AggregatedDiscovery(/*core_group=*/false, "v2beta1");
+  EXPECT_EQ(named["apiVersion"], "apidiscovery.k8s.io/v2beta1");
+  for (const json& item : named["items"]) {
+    EXPECT_TRUE(item["metadata"].contains("name")) << "/apis holds named groups only";
+  }
+  const json widgets_group = DiscoveryGroup(named, "x.io");
+  ASSERT_EQ(widgets_group["versions"].size(), 1u) << "only served versions are listed";
+  const json widgets = DiscoveryResource(widgets_group["versions"][0], "widgets");
+  EXPECT_EQ(widgets["responseKind"],
+            json::parse(R"({"group":"x.io","version":"v1","kind":"Widget"})"));
+  EXPECT_EQ(widgets["subresources"][0]["subresource"], "status");
+  const json policy = DiscoveryGroup(named, "policy");
+  EXPECT_EQ(DiscoveryResource(policy["versions"][0], "poddisruptionbudgets")["scope"],
+            "Namespaced");
+  registry.RemoveCrd("widgets.x.io");
+  for (const json& item : registry.AggregatedDiscovery(false, "v2")["items"]) {
+    EXPECT_NE(item["metadata"]["name"], "x.io");
+  }
 }
 
 TEST(ResourceRegistryTest, MalformedCrdsAreRefused) {
