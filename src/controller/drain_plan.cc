@@ -55,6 +55,9 @@ DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::Obje
                     const DrainOptions& options, absl::Time started, absl::Time now,
                     const EvictedBefore& evicted) {
   const std::set<std::string> failing_gpus = FailingGpus(event);
+  // drainOverrides.force: every pod goes at once, whatever its rule says, as
+  // NVSentinel's node-drainer does.
+  const bool force_immediate = event.spec().drain_overrides.force;
   DrainPlan plan;
   for (const kube::ObjectPtr& object : pods) {
     const kube::Pod pod(object);
@@ -63,7 +66,8 @@ DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::Obje
       continue;
     }
     const kube::ObjectMeta meta = pod.metadata();
-    const DrainRule rule = RuleFor(options, pod);
+    DrainRule rule = RuleFor(options, pod);
+    if (force_immediate) rule.mode = DrainMode::kImmediate;
     PodStep step;
     step.pod = {meta.namespace_name(), meta.name()};
     step.uid = meta.uid();

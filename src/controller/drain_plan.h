@@ -55,7 +55,8 @@ struct EvictedBefore {
 // so a cluster's pods cost a fraction of their size.
 kube::Transform PodDrainView(const DrainOptions& options);
 
-// `started`: when the drain began (the Quarantined time).
+// `started`: when the drain began (the Quarantined time). An event with
+// drainOverrides.force drains every pod Immediately, whatever the rules say.
 DrainPlan PlanDrain(const kube::HealthEvent& event, const std::vector<kube::ObjectPtr>& pods,
                     const DrainOptions& options, absl::Time started, absl::Time now,
                     const EvictedBefore& evicted);

@@ -391,6 +391,19 @@ TEST(DrainPlanTest, PoliciesByNamespaceAndLabel) {
   const DrainPlan much_later = PlanDrain(event, pods, options, start, start + absl::Hours(24), {});
   ASSERT_EQ(much_later.stuck.size(), 1u);
   EXPECT_EQ(much_later.stuck[0].pod.name, "svc");
+
+  // drainOverrides.force: both go at once, as Immediate pods with its deadline.
+  json forced = EventJson();
+  forced["spec"]["drainOverrides"] = {{"force", true}};
+  const DrainPlan now =
+      PlanDrain(kube::HealthEvent(forced), pods, options, start, start + absl::Minutes(1), {});
+  ASSERT_EQ(now.pending.size(), 2u);
+  for (const PodStep& step : now.pending) {
+    EXPECT_EQ(step.action, PodAction::kEvict) << step.pod.name;
+    EXPECT_EQ(step.mode, DrainMode::kImmediate) << step.pod.name;
+    EXPECT_EQ(step.deadline, start + options.timeout) << step.pod.name;
+  }
+  EXPECT_EQ(now.next_change, start + options.timeout);  // the deadline, not a delete falling due
 }
 
 }  // namespace
