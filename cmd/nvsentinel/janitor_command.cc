@@ -83,7 +83,8 @@ absl::StatusOr<JanitorSettings> Settings(const JanitorFlags& flags, const core::
   if (command && flags.reboot_command.empty()) {
     return absl::InvalidArgumentError(
         "--backend command needs --reboot-command PATH: the program that reboots a node, run as "
-        "PATH NODE (e.g. a wrapper around ipmitool or your cloud's CLI); add --reset-command "
+        "PATH NODE [--force] (e.g. a wrapper around ipmitool or your cloud's CLI); add "
+        "--reset-command "
         "PATH for GPU resets");
   }
   if (!command && (!flags.reboot_command.empty() || !flags.reset_command.empty())) {
@@ -206,8 +207,8 @@ std::function<int()> AddJanitorCommand(CLI::App& app, const core::Environment& e
                    "--backend sim: how long a rebooted node stays down (at least 1s)")
       ->capture_default_str();
   command->add_option("--reboot-command", flags->reboot_command,
-                      "--backend command: program run as PATH NODE to reboot a node (exit 0: "
-                      "reboot requested)");
+                      "--backend command: program run as PATH NODE to reboot a node, PATH NODE "
+                      "--force for a RebootNode with spec.force (exit 0: reboot requested)");
   command->add_option("--reset-command", flags->reset_command,
                       "--backend command: program run as PATH NODE [GPU_UUID...] to reset GPUs "
                       "(no UUIDs: every GPU; exit 0: reset done)");

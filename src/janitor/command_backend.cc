@@ -46,8 +46,10 @@ absl::StatusOr<std::unique_ptr<CommandBackend>> CommandBackend::Create(
   return std::unique_ptr<CommandBackend>(new CommandBackend(std::move(options)));
 }
 
-absl::Status CommandBackend::RebootNode(const std::string& node) {
-  return Run("reboot command", {options_.reboot_command, node});
+absl::Status CommandBackend::RebootNode(const std::string& node, bool force) {
+  std::vector<std::string> argv = {options_.reboot_command, node};
+  if (force) argv.push_back("--force");
+  return Run("reboot command", std::move(argv));
 }
 
 absl::Status CommandBackend::ResetGpus(const std::string& node,

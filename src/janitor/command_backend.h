@@ -11,7 +11,8 @@
 namespace nvsx::janitor {
 
 struct CommandBackendOptions {
-  // Run as REBOOT_COMMAND NODE; exit 0 means the reboot was requested.
+  // Run as REBOOT_COMMAND NODE, or REBOOT_COMMAND NODE --force for a
+  // RebootNode with spec.force; exit 0 means the reboot was requested.
   std::string reboot_command;
   // Run as RESET_COMMAND NODE [GPU_UUID...] (no UUIDs: every GPU); exit 0
   // means the GPUs were reset. Empty: GPU resets fail, saying so.
@@ -38,7 +39,7 @@ class CommandBackend final : public JanitorBackend {
   static absl::StatusOr<std::unique_ptr<CommandBackend>> Create(CommandBackendOptions options);
 
   std::string_view name() const override { return "command"; }
-  absl::Status RebootNode(const std::string& node) override;
+  absl::Status RebootNode(const std::string& node, bool force) override;
   absl::Status ResetGpus(const std::string& node, const std::vector<std::string>& gpus) override;
 
  private:

@@ -218,7 +218,7 @@ absl::StatusOr<ReconcileResult> Janitor::StartReboot(const kube::RebootNode& req
              .reason = std::string(kReasonSendingSignal),
              .message = core::StrCat("asking the ", backend, " backend to reboot node ", node)}));
   kube::RebootNode started(std::move(claimed));
-  if (absl::Status sent = backend_->RebootNode(node); !sent.ok()) {
+  if (absl::Status sent = backend_->RebootNode(node, request.force()); !sent.ok()) {
     return Finish(
         RebootKind(), started, false, std::string(kReasonRebootFailed),
         core::StrCat("the ", backend, " backend did not reboot node ", node, ": ", sent.message()));

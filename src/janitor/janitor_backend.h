@@ -23,9 +23,10 @@ class JanitorBackend {
   // the janitor then changes nothing.
   virtual bool acts() const { return true; }
 
-  // Asks for `node` to reboot. OK means the reboot was requested; the node
-  // goes down and comes back Ready later, which the janitor watches for.
-  virtual absl::Status RebootNode(const std::string& node) = 0;
+  // Asks for `node` to reboot; `force` (the RebootNode's spec.force) asks for
+  // it without a graceful shutdown. OK means the reboot was requested; the
+  // node goes down and comes back Ready later, which the janitor watches for.
+  virtual absl::Status RebootNode(const std::string& node, bool force) = 0;
   // Resets GPUs `gpus` (UUIDs; empty: every GPU) of `node`; OK once done.
   virtual absl::Status ResetGpus(const std::string& node, const std::vector<std::string>& gpus) = 0;
 };

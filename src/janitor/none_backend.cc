@@ -4,7 +4,7 @@
 
 namespace nvsx::janitor {
 
-absl::Status NoneBackend::RebootNode(const std::string& node) {
+absl::Status NoneBackend::RebootNode(const std::string& node, bool /*force*/) {
   return absl::FailedPreconditionError(
       core::StrCat("backend none does not reboot nodes (", node, "); NVSentinel's janitor does"));
 }

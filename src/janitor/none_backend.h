@@ -11,7 +11,7 @@ class NoneBackend final : public JanitorBackend {
   std::string_view name() const override { return "none"; }
   bool acts() const override { return false; }
   // Both refuse: the janitor never calls them for a backend that does not act.
-  absl::Status RebootNode(const std::string& node) override;
+  absl::Status RebootNode(const std::string& node, bool force) override;
   absl::Status ResetGpus(const std::string& node, const std::vector<std::string>& gpus) override;
 };
 

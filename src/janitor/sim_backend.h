@@ -26,7 +26,8 @@ class SimBackend final : public JanitorBackend {
              core::Logger logger);
 
   std::string_view name() const override { return "sim"; }
-  absl::Status RebootNode(const std::string& node) override;
+  // A simulated node has no graceful shutdown to skip: `force` changes nothing.
+  absl::Status RebootNode(const std::string& node, bool force) override;
   absl::Status ResetGpus(const std::string& node, const std::vector<std::string>& gpus) override;
 
  private:

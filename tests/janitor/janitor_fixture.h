@@ -48,9 +48,9 @@ class CountingBackend final : public JanitorBackend {
   explicit CountingBackend(JanitorBackend* inner) : inner_(inner) {}
   std::string_view name() const override { return inner_->name(); }
   bool acts() const override { return inner_->acts(); }
-  absl::Status RebootNode(const std::string& node) override {
+  absl::Status RebootNode(const std::string& node, bool force) override {
     ++reboots;
-    return inner_->RebootNode(node);
+    return inner_->RebootNode(node, force);
   }
   absl::Status ResetGpus(const std::string& node, const std::vector<std::string>& gpus) override {
     ++resets;
@@ -158,9 +158,10 @@ class JanitorTest : public ::testing::Test {
     for (const auto& running : janitors_) running->recorder->Flush();
   }
 
-  void CreateReboot(const std::string& name, const std::string& node = "gpu-node-0") {
+  void CreateReboot(const std::string& name, const std::string& node = "gpu-node-0",
+                    bool force = false) {
     auto created =
-        client_->Create(kube::RebootNodesResource(), kube::NewRebootNode(name, node, false));
+        client_->Create(kube::RebootNodesResource(), kube::NewRebootNode(name, node, force));
     ASSERT_TRUE(created.ok()) << created.status();
   }
   void CreateReset(const std::string& name, const std::string& node,

@@ -141,6 +141,23 @@ TEST_F(JanitorTest, CommandBackendRunsTheProgramWithTheNodeAndGpus) {
             (std::multiset<std::string>{"reset gpu-node-0 GPU-a GPU-b", "reboot gpu-node-1"}));
 }
 
+TEST_F(JanitorTest, AForcedRebootAsksTheCommandWithForce) {
+  const std::string log = (temp_.path() / "calls").string();
+  CreateReboot("graceful", "gpu-node-0");
+  CreateReboot("forced", "gpu-node-1", /*force=*/true);
+  StartJanitor(Command(Script("reboot", "echo \"$@\" >> " + log)));
+  for (const char* name : {"graceful", "forced"}) {
+    ASSERT_TRUE(Eventually([&] {
+      auto signal = Reboot(name).FindCondition(kube::kRebootSignalSent);
+      return signal && signal->IsTrue();
+    })) << name;
+  }
+  std::ifstream in(log);
+  std::multiset<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.insert(line);
+  EXPECT_EQ(lines, (std::multiset<std::string>{"gpu-node-0", "gpu-node-1 --force"}));
+}
+
 TEST_F(JanitorTest, AFailingCommandFailsTheRequestWithItsStderr) {
   auto backend =
       Command(Script("reboot", "echo 'ipmitool: BMC at 10.0.0.9 unreachable' >&2\nexit 3"));
