@@ -84,8 +84,7 @@ absl::StatusOr<JanitorSettings> Settings(const JanitorFlags& flags, const core::
     return absl::InvalidArgumentError(
         "--backend command needs --reboot-command PATH: the program that reboots a node, run as "
         "PATH NODE [--force] (e.g. a wrapper around ipmitool or your cloud's CLI); add "
-        "--reset-command "
-        "PATH for GPU resets");
+        "--reset-command PATH for GPU resets");
   }
   if (!command && (!flags.reboot_command.empty() || !flags.reset_command.empty())) {
     return absl::InvalidArgumentError(core::StrCat(
