@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "kube/connect.h"
 
 namespace nvsx::cmd {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/flag_checks.h"
 #include "common/kube_flags.h"
-#include "common/number_flags.h"
 #include "common/program.h"
 #include "controller/controller_manager.h"
 #include "controller/controller_metrics.h"

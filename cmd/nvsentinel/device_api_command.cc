@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/net_address.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "common/flag_checks.h"
 #include "common/kube_flags.h"
-#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
@@ -135,7 +135,7 @@ std::function<int()> AddHealthProviderCommand(CLI::App& app, const core::Environ
       ->add_option("--device-api", flags->device_api, "Device API address: unix:PATH or HOST:PORT")
       ->capture_default_str();
   command->add_option("--backend", flags->backend, "Where GPU health comes from")
-      ->check(CLI::IsMember({"nvml", "sim"}))
+      ->check(OneOf({"nvml", "sim"}))
       ->capture_default_str();
   command->add_option("--nvml-library", flags->nvml_library, "The NVML library to dlopen")
       ->capture_default_str();

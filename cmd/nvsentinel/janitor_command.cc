@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "common/flag_checks.h"
 #include "common/kube_flags.h"
-#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/http_server.h"
@@ -192,7 +192,7 @@ std::function<int()> AddJanitorCommand(CLI::App& app, const core::Environment& e
                    "--reboot-command / --reset-command; none: leave the objects to NVSentinel's "
                    "own janitor")
       ->required()
-      ->check(CLI::IsMember({"sim", "command", "none"}));
+      ->check(OneOf({"sim", "command", "none"}));
   command
       ->add_option("--reboot-timeout", flags->reboot_timeout,
                    "A rebooted node must be Ready again within this long, or the RebootNode fails")

@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "common/program.h"
 #include "core/file_io.h"
 #include "core/status_macros.h"
@@ -195,7 +195,7 @@ std::function<int()> AddSimCommand(CLI::App& app, const core::Environment& env) 
                    "Where each GPU node's device API, health provider and publisher run: "
                    "in-process, or external (started by you: `nvsentinel health-provider "
                    "--backend sim --sim-fault-requests` serves the node's faults)")
-      ->check(CLI::IsMember({"in-process", "external"}))
+      ->check(OneOf({"in-process", "external"}))
       ->capture_default_str();
   command->add_option("--audit-log", flags->audit_log,
                       "Append one JSON line per API request (client, verb, resource) to FILE");

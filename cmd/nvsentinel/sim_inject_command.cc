@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "common/flag_checks.h"
 #include "common/kube_flags.h"
-#include "common/number_flags.h"
 #include "common/program.h"
 #include "core/status_macros.h"
 #include "core/str_cat.h"
@@ -82,7 +82,7 @@ std::function<int()> AddSimInjectCommand(CLI::App& sim, const core::Environment&
   command->add_option("--xid", flags->xid,
                       "Report this XID (79: fallen off the bus, 48: ECC, ...)");
   command->add_option("--fault", flags->fault, "A fault that is not just an XID")
-      ->check(CLI::IsMember({"ecc", "nvlink", "thermal", "driver-hang", "inforom"}));
+      ->check(OneOf({"ecc", "nvlink", "thermal", "driver-hang", "inforom"}));
   command->add_flag("--clear", flags->clear, "Heal the GPU: every fault it has is gone");
   command->add_option("--timeout", flags->timeout, "How long to wait for the sim to apply it")
       ->capture_default_str();

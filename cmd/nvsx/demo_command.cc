@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/file_io.h"

@@ -1,7 +1,7 @@
 // nvsx history and nvsx report: what the run store remembers.
 #include <memory>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "common/program.h"
 #include "core/duration.h"
 #include "core/file_io.h"

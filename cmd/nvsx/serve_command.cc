@@ -10,7 +10,7 @@
 #include <random>
 #include <set>
 
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 #include "common/program.h"
 #include "core/file_io.h"
 #include "core/http_server.h"
@@ -267,7 +267,7 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       "Accepted triggers are kept in the state folder's runs.db; runs a previous process left\n"
       "unfinished are marked interrupted.");
   command->add_option("--mode", flags->mode, "webhook, watch, or poll (the same as watch)")
-      ->check(CLI::IsMember({"webhook", "watch", "poll"}))
+      ->check(OneOf({"webhook", "watch", "poll"}))
       ->capture_default_str();
   command
       ->add_option("--listen", flags->listen,
@@ -310,7 +310,7 @@ std::function<int()> AddServeCommand(CLI::App& app, NvsxContext& context) {
       ->add_option("--source", flags->source,
                    "Where watch mode reads HealthEvents: healthevents (the objects, watched) or "
                    "mongodb (NVSentinel's legacy MongoDB, polled through kubectl exec mongosh)")
-      ->check(CLI::IsMember({"healthevents", "mongodb"}))
+      ->check(OneOf({"healthevents", "mongodb"}))
       ->capture_default_str();
   command
       ->add_option("--poll-interval", flags->poll_interval,

@@ -1,7 +1,6 @@
 #include "sim/api_call.h"
 
 #include <cstdlib>
-#include <functional>
 #include <map>
 #include <vector>
 
@@ -37,7 +36,6 @@ absl::StatusOr<json> ApiServer::Call::Body() const {
   return parsed;
 }
 
-// The media type of a Content-Type header, without parameters.
 std::string MediaType(const httplib::Request& request) {
   std::string type = request.get_header_value("Content-Type");
   type = type.substr(0, type.find(';'));
@@ -60,7 +58,7 @@ std::optional<std::string> AggregatedDiscoveryVersion(const httplib::Request& re
   for (absl::string_view range : absl::StrSplit(request.get_header_value("Accept"), ',')) {
     std::vector<absl::string_view> parts = absl::StrSplit(range, ';');
     const absl::string_view type = absl::StripAsciiWhitespace(parts[0]);
-    std::map<std::string, std::string, std::less<>> params;
+    std::map<std::string, std::string> params;
     for (size_t i = 1; i < parts.size(); ++i) {
       std::pair<absl::string_view, absl::string_view> param =
           absl::StrSplit(parts[i], absl::MaxSplits('=', 1));

@@ -68,8 +68,8 @@ namespace {
 
 using nlohmann::json;
 
-// Each group (the core group "" too, when `core`) with its versions in the
-// order first seen: a CRD lists its preferred version first.
+// The core group "" alone (`core`) or every named group, each with its
+// versions in the order first seen: a CRD lists its preferred version first.
 std::vector<std::pair<std::string, std::vector<std::string>>> GroupVersions(
     const std::vector<ResourceInfo>& all, bool core) {
   std::vector<std::pair<std::string, std::vector<std::string>>> groups;

@@ -55,7 +55,7 @@ TEST(CliTest, DemoRefusesBadFlagsBeforeStartingAnything) {
   EXPECT_EQ(unknown.stdout_text + downtime.stdout_text, "");
 }
 
-TEST(CliTest, ANumberFlagOutOfRangeSaysWhatToGive) {
+TEST(CliTest, AFlagValueOutOfRangeSaysWhatToGive) {
   auto nodes = RunProgram({kNvsentinel, "sim", "--nodes", "0"});
   EXPECT_EQ(nodes.exit_code, 2);
   EXPECT_THAT(nodes.stderr_text,
@@ -67,6 +67,9 @@ TEST(CliTest, ANumberFlagOutOfRangeSaysWhatToGive) {
   auto limit = RunProgram({kNvsx, "history", "--limit", "ten"});
   EXPECT_EQ(limit.exit_code, 2);
   EXPECT_THAT(limit.stderr_text, HasSubstr("--limit: \"ten\" is not a number"));
+  auto mode = RunProgram({kNvsx, "serve", "--mode", "pull"});
+  EXPECT_EQ(mode.exit_code, 2);
+  EXPECT_THAT(mode.stderr_text, HasSubstr("--mode: \"pull\" is not one of: webhook, watch, poll"));
 }
 
 TEST(CliTest, NvsentinelRequiresASubcommand) {

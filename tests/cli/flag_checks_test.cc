@@ -1,4 +1,4 @@
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,7 +24,7 @@ std::string ParseError(CLI::Validator validator, const std::string& value, T* ou
   return "";
 }
 
-TEST(NumberFlagsTest, AWholeNumberInRangeIsTaken) {
+TEST(FlagChecksTest, AWholeNumberInRangeIsTaken) {
   int n = 0;
   EXPECT_EQ(ParseError(WholeNumber(1, 5000), "1", &n), "");
   EXPECT_EQ(n, 1);
@@ -35,7 +35,7 @@ TEST(NumberFlagsTest, AWholeNumberInRangeIsTaken) {
   EXPECT_EQ(n, 2147483647);
 }
 
-TEST(NumberFlagsTest, OutOfRangeNamesTheFlagAndWhatToGive) {
+TEST(FlagChecksTest, OutOfRangeNamesTheFlagAndWhatToGive) {
   int n = 7;
   EXPECT_EQ(ParseError(WholeNumber(1, 5000), "0", &n),
             "--n: 0 is out of range: give a whole number from 1 to 5000");
@@ -46,7 +46,7 @@ TEST(NumberFlagsTest, OutOfRangeNamesTheFlagAndWhatToGive) {
   EXPECT_EQ(n, 7);  // nothing taken
 }
 
-TEST(NumberFlagsTest, WhatAnIntFlagCannotHoldIsTooLargeNotGarbage) {
+TEST(FlagChecksTest, WhatAnIntFlagCannotHoldIsTooLargeNotGarbage) {
   int n = 7;
   EXPECT_EQ(ParseError(WholeNumberAtLeast(1), "2147483648", &n),
             "--n: 2147483648 is too large: the most is 2147483647");
@@ -57,7 +57,7 @@ TEST(NumberFlagsTest, WhatAnIntFlagCannotHoldIsTooLargeNotGarbage) {
   EXPECT_EQ(n, 7);
 }
 
-TEST(NumberFlagsTest, WhatIsNotAWholeNumberIsSaidToBeNone) {
+TEST(FlagChecksTest, WhatIsNotAWholeNumberIsSaidToBeNone) {
   int n = 7;
   for (const char* text : {"abc", "", "1.5", "1e3", " 4", "4 ", "0x10", "+-1"}) {
     EXPECT_EQ(
@@ -68,7 +68,7 @@ TEST(NumberFlagsTest, WhatIsNotAWholeNumberIsSaidToBeNone) {
   EXPECT_EQ(n, 7);
 }
 
-TEST(NumberFlagsTest, AFractionalFlagTakesFractionsButNotInfinityOrNan) {
+TEST(FlagChecksTest, AFractionalFlagTakesFractionsButNotInfinityOrNan) {
   double qps = 20;
   EXPECT_EQ(ParseError(NumberAtLeast(0), "0.5", &qps), "");
   EXPECT_EQ(qps, 0.5);
@@ -83,14 +83,28 @@ TEST(NumberFlagsTest, AFractionalFlagTakesFractionsButNotInfinityOrNan) {
   }
 }
 
-TEST(NumberFlagsTest, HelpShowsTheRange) {
+TEST(FlagChecksTest, OneOfTakesAChoiceAndListsThemOtherwise) {
+  std::string backend = "sim";
+  EXPECT_EQ(ParseError(OneOf({"sim", "command", "none"}), "command", &backend), "");
+  EXPECT_EQ(backend, "command");
+  EXPECT_EQ(ParseError(OneOf({"sim", "command", "none"}), "Command", &backend),
+            "--n: \"Command\" is not one of: sim, command, none");
+  EXPECT_EQ(ParseError(OneOf({"sim", "command", "none"}), "", &backend),
+            "--n: \"\" is not one of: sim, command, none");
+  EXPECT_EQ(backend, "command");
+}
+
+TEST(FlagChecksTest, HelpShowsTheRange) {
   int n = 4;
   CLI::App app("test");
   app.add_option("--nodes", n, "nodes")->check(WholeNumber(1, 5000));
   app.add_option("--burst", n, "burst")->check(WholeNumberAtLeast(1));
+  std::string mode;
+  app.add_option("--mode", mode, "mode")->check(OneOf({"webhook", "watch"}));
   const std::string help = app.help();
   EXPECT_THAT(help, ::testing::HasSubstr("INT in [1 - 5000]"));
   EXPECT_THAT(help, ::testing::HasSubstr("INT >= 1"));
+  EXPECT_THAT(help, ::testing::HasSubstr("{webhook,watch}"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "common/number_flags.h"
+#include "common/flag_checks.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/str_cat.h"
+#include "fmt/format.h"
 
 namespace nvsx::cmd {
 namespace {
@@ -67,6 +68,15 @@ CLI::Validator NumberAtLeast(double min) {
     return "";
   };
   return CLI::Validator(check, core::StrCat("NUMBER >= ", min));
+}
+
+CLI::Validator OneOf(std::vector<std::string> choices) {
+  const std::string listed = fmt::format("{}", fmt::join(choices, ", "));
+  auto check = [choices, listed](std::string& text) -> std::string {
+    if (std::find(choices.begin(), choices.end(), text) != choices.end()) return "";
+    return core::StrCat("\"", text, "\" is not one of: ", listed);
+  };
+  return CLI::Validator(check, core::StrCat("{", fmt::format("{}", fmt::join(choices, ",")), "}"));
 }
 
 }  // namespace nvsx::cmd
