@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       AddServeCommand(app, context),
   };
   CLI::App* version = app.add_subcommand("version", "Print the version");
+  app.add_subcommand("shell", "The interactive shell (what nvsx with no command opens)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,5 +54,5 @@ int main(int argc, char** argv) {
   for (const auto& command : commands) {
     if (const int rc = command(); rc >= 0) return rc;
   }
-  return RunShell(context);
+  return RunShell(context);  // `nvsx shell`, or no command
 }

@@ -17,12 +17,14 @@ NVSX, SOURCE = sys.argv[1], sys.argv[2]
 
 
 class ShellTest(unittest.TestCase):
+    ARGS = []  # after the global flags: `nvsx` alone opens the shell
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="nvsx-shell-")
         command = " ".join([
             "env", f"HOME={self.dir}", f"NVSX_STATE_DIR={self.dir}/state",
             f"KUBECONFIG={self.dir}/missing", "TERM=xterm",
-            NVSX, "--runbooks", os.path.join(SOURCE, "runbooks")])
+            NVSX, "--runbooks", os.path.join(SOURCE, "runbooks"), *self.ARGS])
         self.session = TmuxSession("shell", command)
         self.screen = self.session.screen
         self.type = self.session.type
@@ -74,6 +76,11 @@ class ShellTest(unittest.TestCase):
             self.fail("the shell did not end on quit")
         with open(os.path.join(self.dir, "state", "shell_history")) as f:
             self.assertIn("status", f.read())
+
+
+class ShellCommandTest(ShellTest):
+    """`nvsx shell` opens the same shell."""
+    ARGS = ["shell"]
 
 
 if __name__ == "__main__":
